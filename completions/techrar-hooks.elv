@@ -1,0 +1,71 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[techrar-hooks] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'techrar-hooks'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'techrar-hooks'= {
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand verify 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
+            cand completions 'Print a shell completion script, or write them all with --dir'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'techrar-hooks;verify'= {
+            cand --payload 'Check a body file (- for standard input) against --signature instead of a capture'
+            cand --signature 'The X-Signature value to check --payload against'
+            cand --id 'Only the log records with this id (repeatable)'
+            cand --tolerance 'Also reject an envelope timestamp further than this from now (e.g. 5m)'
+            cand --now 'The time to check --tolerance against, in Unix seconds (default: now)'
+            cand --algorithm 'HMAC hash algorithm'
+            cand --encoding 'How the MAC is written in X-Signature'
+            cand --secret 'A webhook Secret Key (repeatable). Prefer TECHRAR_WEBHOOK_SECRET or --secret-file: they keep the secret out of shell history. [env: TECHRAR_WEBHOOK_SECRET]'
+            cand --secret-file 'A file with one secret per line (repeatable)'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand --detect 'Try every algorithm and encoding and say which scheme the signature uses'
+            cand --json 'One JSON object per request on stdout'
+            cand -q 'Print nothing; only the exit status tells'
+            cand --quiet 'Print nothing; only the exit status tells'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'techrar-hooks;completions'= {
+            cand --dir 'Write the scripts for every shell into this folder instead'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'techrar-hooks;help'= {
+            cand verify 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
+            cand completions 'Print a shell completion script, or write them all with --dir'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'techrar-hooks;help;verify'= {
+        }
+        &'techrar-hooks;help;completions'= {
+        }
+        &'techrar-hooks;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

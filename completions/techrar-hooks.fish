@@ -1,0 +1,63 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_techrar_hooks_global_optspecs
+    string join \n color= h/help V/version
+end
+
+function __fish_techrar_hooks_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_techrar_hooks_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_techrar_hooks_using_subcommand
+    set -l cmd (__fish_techrar_hooks_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -s h -l help -d 'Print help'
+complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -s V -l version -d 'Print version'
+complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "verify" -d 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "completions" -d 'Print a shell completion script, or write them all with --dir'
+complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l payload -d 'Check a body file (- for standard input) against --signature instead of a capture' -r -F
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l signature -d 'The X-Signature value to check --payload against' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l id -d 'Only the log records with this id (repeatable)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l tolerance -d 'Also reject an envelope timestamp further than this from now (e.g. 5m)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l now -d 'The time to check --tolerance against, in Unix seconds (default: now)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l algorithm -d 'HMAC hash algorithm' -r -f -a "sha256\t''
+sha512\t''
+sha1\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l encoding -d 'How the MAC is written in X-Signature' -r -f -a "hex\t''
+base64\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l secret -d 'A webhook Secret Key (repeatable). Prefer TECHRAR_WEBHOOK_SECRET or --secret-file: they keep the secret out of shell history. [env: TECHRAR_WEBHOOK_SECRET]' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l secret-file -d 'A file with one secret per line (repeatable)' -r -F
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l detect -d 'Try every algorithm and encoding and say which scheme the signature uses'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l json -d 'One JSON object per request on stdout'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -s q -l quiet -d 'Print nothing; only the exit status tells'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand completions" -l dir -d 'Write the scripts for every shell into this folder instead' -r -F
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand completions" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify completions help" -f -a "verify" -d 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify completions help" -f -a "completions" -d 'Print a shell completion script, or write them all with --dir'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,161 @@
+//! The command line, as clap derive types. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const EXIT_CODES: &str = "\
+Exit status:
+  0    success: every signature valid, every delivery answered 2xx
+  1    the answer is no: a signature not valid, a delivery without a 2xx
+  2    usage error or unreadable input
+  130  interrupted
+  141  output closed early (e.g. piped into head)";
+
+/// Listen to, verify, send and replay Techrar webhooks.
+#[derive(Parser, Debug)]
+#[command(name = "techrar-hooks", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// When to colour output: auto colours a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input).
+    #[command(after_help = EXIT_CODES)]
+    Verify(VerifyArgs),
+    /// Print a shell completion script, or write them all with --dir.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How signatures are computed. Techrar's documentation does not state it;
+/// the default is the project's assumption (README: "The signature scheme").
+#[derive(Args, Debug, Clone)]
+pub struct SchemeArgs {
+    /// HMAC hash algorithm.
+    #[arg(long, env = "TECHRAR_SIGNATURE_ALGORITHM", value_enum, default_value_t = AlgorithmArg::Sha256, value_name = "ALG")]
+    pub algorithm: AlgorithmArg,
+    /// How the MAC is written in X-Signature.
+    #[arg(long, env = "TECHRAR_SIGNATURE_ENCODING", value_enum, default_value_t = EncodingArg::Hex, value_name = "ENC")]
+    pub encoding: EncodingArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AlgorithmArg {
+    Sha256,
+    Sha512,
+    Sha1,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    Hex,
+    Base64,
+}
+
+/// Where the Secret Key comes from. Several secrets are for key rotation: a
+/// signature is valid when any of them matches.
+#[derive(Args, Debug, Clone)]
+pub struct SecretArgs {
+    /// A webhook Secret Key (repeatable). Prefer TECHRAR_WEBHOOK_SECRET or
+    /// --secret-file: they keep the secret out of shell history. [env: TECHRAR_WEBHOOK_SECRET]
+    #[arg(long = "secret", value_name = "SECRET")]
+    pub secrets: Vec<String>,
+    /// A file with one secret per line (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Captures to check: raw HTTP request text, a HAR file, or a techrar-hooks
+    /// log (JSONL); - reads standard input.
+    #[arg(value_name = "FILE", required_unless_present = "payload", conflicts_with = "payload")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Check a body file (- for standard input) against --signature instead of a capture.
+    #[arg(long, value_name = "FILE", requires = "signature")]
+    pub payload: Option<PathBuf>,
+
+    /// The X-Signature value to check --payload against.
+    #[arg(long, value_name = "SIG", requires = "payload")]
+    pub signature: Option<String>,
+
+    /// Only the log records with this id (repeatable).
+    #[arg(long = "id", value_name = "ID")]
+    pub ids: Vec<u64>,
+
+    /// Try every algorithm and encoding and say which scheme the signature uses.
+    #[arg(long)]
+    pub detect: bool,
+
+    /// Also reject an envelope timestamp further than this from now (e.g. 5m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub tolerance: Option<Duration>,
+
+    /// The time to check --tolerance against, in Unix seconds (default: now).
+    #[arg(long, value_name = "UNIX", requires = "tolerance")]
+    pub now: Option<i64>,
+
+    /// One JSON object per request on stdout.
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
+
+    /// Print nothing; only the exit status tells.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub scheme: SchemeArgs,
+
+    #[command(flatten)]
+    pub secret: SecretArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to print a completion script for.
+    #[arg(value_enum, required_unless_present = "dir")]
+    pub shell: Option<clap_complete::Shell>,
+    /// Write the scripts for every shell into this folder instead.
+    #[arg(long, value_name = "DIR", conflicts_with = "shell")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Parses `300ms`, `10s`, `5m`, `2h`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(text).map_err(|_| format!("'{text}' is not a duration like 300ms, 10s, 5m or 2h"))
+}
+
+/// Parses a `Name: value` header, as curl's `-H` takes it.
+pub fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("'{text}' is not a header like 'X-Auth-Token: abc'"))?;
+    let name = name.trim();
+    let valid_name = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+    if !valid_name {
+        return Err(format!("'{name}' is not a valid header name"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}

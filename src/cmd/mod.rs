@@ -1,0 +1,16 @@
+//! One module per subcommand; this match is the only place that knows them all.
+
+pub mod completions;
+pub mod verify;
+
+use crate::Status;
+use crate::cli::{Cli, Command};
+use crate::error::Result;
+use crate::output::Output;
+
+pub fn run(cli: &Cli, out: &Output) -> Result<Status> {
+    match &cli.command {
+        Command::Verify(args) => verify::run(args, out),
+        Command::Completions(args) => completions::run(args),
+    }
+}

@@ -1,0 +1,7 @@
+//! The one integration-test binary: it drives the real `techrar-hooks`.
+
+mod support;
+
+mod completions;
+mod vectors;
+mod verify;
