@@ -125,6 +125,36 @@ pub struct VerifyArgs {
     pub secret: SecretArgs,
 }
 
+/// Where and how deliveries are sent: shared by `send` and `replay`.
+#[derive(Args, Debug, Clone)]
+pub struct DeliveryArgs {
+    /// The endpoint to deliver to.
+    #[arg(
+        long,
+        env = "TECHRAR_HOOKS_URL",
+        default_value = "http://127.0.0.1:4000/",
+        value_name = "URL"
+    )]
+    pub to: String,
+
+    /// An extra request header, like curl's -H (repeatable): -H 'X-Auth-Token: abc'.
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+
+    /// How long to wait for a response (Techrar allows 10s).
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Retry a failed delivery (non-2xx, timeout, connection error) on Techrar's documented
+    /// schedule: immediately, then 1 minute later, then 5 minutes later.
+    #[arg(long)]
+    pub retry: bool,
+
+    /// Retry on this schedule instead: the waits before each retry, e.g. 0s,300ms,600ms.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_duration)]
+    pub retry_schedule: Option<Vec<Duration>>,
+}
+
 #[derive(Args, Debug)]
 pub struct CompletionsArgs {
     /// The shell to print a completion script for.

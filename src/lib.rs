@@ -8,6 +8,7 @@ pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod core;
+pub mod deliver;
 pub mod error;
 pub mod input;
 pub mod output;

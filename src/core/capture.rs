@@ -47,6 +47,27 @@ impl Capture {
     }
 }
 
+/// Headers that describe one connection, not the request: never passed on
+/// when forwarding or replaying (RFC 9110 §7.6.1), together with `Host` and
+/// `Content-Length`, which the new connection sets itself.
+pub const NOT_FORWARDED: [&str; 10] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+];
+
+/// Whether a header is passed on when a request is forwarded or replayed.
+pub fn is_forwarded(name: &str) -> bool {
+    !NOT_FORWARDED.iter().any(|n| n.eq_ignore_ascii_case(name)) && !name.eq_ignore_ascii_case("content-length")
+}
+
 /// The input formats a capture file can be in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
