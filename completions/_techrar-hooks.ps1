@@ -27,6 +27,8 @@ Register-ArgumentCompleter -Native -CommandName 'techrar-hooks' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)')
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'List the events `send` knows: name, category, provenance, description')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write them all with --dir')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -52,6 +54,46 @@ Register-ArgumentCompleter -Native -CommandName 'techrar-hooks' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'techrar-hooks;events' {
+            [CompletionResult]::new('--fixtures', '--fixtures', [CompletionResultType]::ParameterName, 'A folder of <event>.json envelopes (directly or under events/) that add or replace events, with an optional catalog.json describing them')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'A JSON array of {name, category, provenance, description, fixture} on stdout')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'techrar-hooks;send' {
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a field of the envelope by dotted path (repeatable): data.is_paid=false. The value is read as JSON when it parses (42, false, "007", {...}), else as text')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Take the data from a JSON file (- for standard input). A JSON object with both "event" and "data" keys is a whole envelope and replaces the fixture; anything else becomes the envelope''s "data"')
+            [CompletionResult]::new('--app-id', '--app-id', [CompletionResultType]::ParameterName, 'The envelope''s app_id (default: the fixture''s)')
+            [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'The envelope''s timestamp in Unix seconds (default: now); fixes the signature')
+            [CompletionResult]::new('--repeat', '--repeat', [CompletionResultType]::ParameterName, 'Send the event this many times (a load test), then print a summary')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many deliveries are in flight at once over kept-alive connections')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The endpoint to deliver to')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header, like curl''s -H (repeatable): -H ''X-Auth-Token: abc''')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header, like curl''s -H (repeatable): -H ''X-Auth-Token: abc''')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for a response (Techrar allows 10s)')
+            [CompletionResult]::new('--retry-schedule', '--retry-schedule', [CompletionResultType]::ParameterName, 'Retry on this schedule instead: the waits before each retry, e.g. 0s,300ms,600ms')
+            [CompletionResult]::new('--fixtures', '--fixtures', [CompletionResultType]::ParameterName, 'A folder of <event>.json envelopes (directly or under events/) that add or replace events, with an optional catalog.json describing them')
+            [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'HMAC hash algorithm')
+            [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'How the MAC is written in X-Signature')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'A webhook Secret Key (repeatable). Prefer TECHRAR_WEBHOOK_SECRET or --secret-file: they keep the secret out of shell history. [env: TECHRAR_WEBHOOK_SECRET]')
+            [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'A file with one secret per line (repeatable)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the request (request line, headers, body) instead of sending it')
+            [CompletionResult]::new('--print-curl', '--print-curl', [CompletionResultType]::ParameterName, 'Print a curl command that sends the same signed request, instead of sending it')
+            [CompletionResult]::new('--same-body', '--same-body', [CompletionResultType]::ParameterName, 'With --repeat, send identical bodies instead of a distinct data.id each')
+            [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show the whole response body, not just its start')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per attempt on stdout (and a summary object after --repeat)')
+            [CompletionResult]::new('--retry', '--retry', [CompletionResultType]::ParameterName, 'Retry a failed delivery (non-2xx, timeout, connection error) on Techrar''s documented schedule: immediately, then 1 minute later, then 5 minutes later')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'techrar-hooks;completions' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Write the scripts for every shell into this folder instead')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
@@ -63,11 +105,19 @@ Register-ArgumentCompleter -Native -CommandName 'techrar-hooks' -ScriptBlock {
         }
         'techrar-hooks;help' {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)')
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'List the events `send` knows: name, category, provenance, description')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write them all with --dir')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'techrar-hooks;help;verify' {
+            break
+        }
+        'techrar-hooks;help;events' {
+            break
+        }
+        'techrar-hooks;help;send' {
             break
         }
         'techrar-hooks;help;completions' {

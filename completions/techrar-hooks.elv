@@ -24,6 +24,8 @@ set edit:completion:arg-completer[techrar-hooks] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand verify 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
+            cand events 'List the events `send` knows: name, category, provenance, description'
+            cand send 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)'
             cand completions 'Print a shell completion script, or write them all with --dir'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -47,6 +49,44 @@ set edit:completion:arg-completer[techrar-hooks] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'techrar-hooks;events'= {
+            cand --fixtures 'A folder of <event>.json envelopes (directly or under events/) that add or replace events, with an optional catalog.json describing them'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand --json 'A JSON array of {name, category, provenance, description, fixture} on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'techrar-hooks;send'= {
+            cand --set 'Set a field of the envelope by dotted path (repeatable): data.is_paid=false. The value is read as JSON when it parses (42, false, "007", {...}), else as text'
+            cand --data 'Take the data from a JSON file (- for standard input). A JSON object with both "event" and "data" keys is a whole envelope and replaces the fixture; anything else becomes the envelope''s "data"'
+            cand --app-id 'The envelope''s app_id (default: the fixture''s)'
+            cand --timestamp 'The envelope''s timestamp in Unix seconds (default: now); fixes the signature'
+            cand --repeat 'Send the event this many times (a load test), then print a summary'
+            cand --concurrency 'How many deliveries are in flight at once over kept-alive connections'
+            cand --to 'The endpoint to deliver to'
+            cand -H 'An extra request header, like curl''s -H (repeatable): -H ''X-Auth-Token: abc'''
+            cand --header 'An extra request header, like curl''s -H (repeatable): -H ''X-Auth-Token: abc'''
+            cand --timeout 'How long to wait for a response (Techrar allows 10s)'
+            cand --retry-schedule 'Retry on this schedule instead: the waits before each retry, e.g. 0s,300ms,600ms'
+            cand --fixtures 'A folder of <event>.json envelopes (directly or under events/) that add or replace events, with an optional catalog.json describing them'
+            cand --algorithm 'HMAC hash algorithm'
+            cand --encoding 'How the MAC is written in X-Signature'
+            cand --secret 'A webhook Secret Key (repeatable). Prefer TECHRAR_WEBHOOK_SECRET or --secret-file: they keep the secret out of shell history. [env: TECHRAR_WEBHOOK_SECRET]'
+            cand --secret-file 'A file with one secret per line (repeatable)'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand --dry-run 'Print the request (request line, headers, body) instead of sending it'
+            cand --print-curl 'Print a curl command that sends the same signed request, instead of sending it'
+            cand --same-body 'With --repeat, send identical bodies instead of a distinct data.id each'
+            cand --full 'Show the whole response body, not just its start'
+            cand --json 'One JSON object per attempt on stdout (and a summary object after --repeat)'
+            cand --retry 'Retry a failed delivery (non-2xx, timeout, connection error) on Techrar''s documented schedule: immediately, then 1 minute later, then 5 minutes later'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'techrar-hooks;completions'= {
             cand --dir 'Write the scripts for every shell into this folder instead'
             cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
@@ -57,10 +97,16 @@ set edit:completion:arg-completer[techrar-hooks] = {|@words|
         }
         &'techrar-hooks;help'= {
             cand verify 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
+            cand events 'List the events `send` knows: name, category, provenance, description'
+            cand send 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)'
             cand completions 'Print a shell completion script, or write them all with --dir'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'techrar-hooks;help;verify'= {
+        }
+        &'techrar-hooks;help;events'= {
+        }
+        &'techrar-hooks;help;send'= {
         }
         &'techrar-hooks;help;completions'= {
         }

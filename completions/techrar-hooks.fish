@@ -30,6 +30,8 @@ never\t''"
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -s h -l help -d 'Print help'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -s V -l version -d 'Print version'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "verify" -d 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "events" -d 'List the events `send` knows: name, category, provenance, description'
+complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "send" -d 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "completions" -d 'Print a shell completion script, or write them all with --dir'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l payload -d 'Check a body file (- for standard input) against --signature instead of a capture' -r -F
@@ -52,12 +54,50 @@ complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l j
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -s q -l quiet -d 'Print nothing; only the exit status tells'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand events" -l fixtures -d 'A folder of <event>.json envelopes (directly or under events/) that add or replace events, with an optional catalog.json describing them' -r -F
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand events" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand events" -l json -d 'A JSON array of {name, category, provenance, description, fixture} on stdout'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand events" -s h -l help -d 'Print help'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand events" -s V -l version -d 'Print version'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l set -d 'Set a field of the envelope by dotted path (repeatable): data.is_paid=false. The value is read as JSON when it parses (42, false, "007", {...}), else as text' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l data -d 'Take the data from a JSON file (- for standard input). A JSON object with both "event" and "data" keys is a whole envelope and replaces the fixture; anything else becomes the envelope\'s "data"' -r -F
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l app-id -d 'The envelope\'s app_id (default: the fixture\'s)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l timestamp -d 'The envelope\'s timestamp in Unix seconds (default: now); fixes the signature' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l repeat -d 'Send the event this many times (a load test), then print a summary' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l concurrency -d 'How many deliveries are in flight at once over kept-alive connections' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l to -d 'The endpoint to deliver to' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -s H -l header -d 'An extra request header, like curl\'s -H (repeatable): -H \'X-Auth-Token: abc\'' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l timeout -d 'How long to wait for a response (Techrar allows 10s)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l retry-schedule -d 'Retry on this schedule instead: the waits before each retry, e.g. 0s,300ms,600ms' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l fixtures -d 'A folder of <event>.json envelopes (directly or under events/) that add or replace events, with an optional catalog.json describing them' -r -F
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l algorithm -d 'HMAC hash algorithm' -r -f -a "sha256\t''
+sha512\t''
+sha1\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l encoding -d 'How the MAC is written in X-Signature' -r -f -a "hex\t''
+base64\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l secret -d 'A webhook Secret Key (repeatable). Prefer TECHRAR_WEBHOOK_SECRET or --secret-file: they keep the secret out of shell history. [env: TECHRAR_WEBHOOK_SECRET]' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l secret-file -d 'A file with one secret per line (repeatable)' -r -F
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l dry-run -d 'Print the request (request line, headers, body) instead of sending it'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l print-curl -d 'Print a curl command that sends the same signed request, instead of sending it'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l same-body -d 'With --repeat, send identical bodies instead of a distinct data.id each'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l full -d 'Show the whole response body, not just its start'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l json -d 'One JSON object per attempt on stdout (and a summary object after --repeat)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -l retry -d 'Retry a failed delivery (non-2xx, timeout, connection error) on Techrar\'s documented schedule: immediately, then 1 minute later, then 5 minutes later'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -s h -l help -d 'Print help'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand send" -s V -l version -d 'Print version'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand completions" -l dir -d 'Write the scripts for every shell into this folder instead' -r -F
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand completions" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify completions help" -f -a "verify" -d 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify completions help" -f -a "completions" -d 'Print a shell completion script, or write them all with --dir'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify events send completions help" -f -a "verify" -d 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify events send completions help" -f -a "events" -d 'List the events `send` knows: name, category, provenance, description'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify events send completions help" -f -a "send" -d 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify events send completions help" -f -a "completions" -d 'Print a shell completion script, or write them all with --dir'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify events send completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -30,6 +30,11 @@ pub enum Command {
     /// Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input).
     #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),
+    /// List the events `send` knows: name, category, provenance, description.
+    Events(EventsArgs),
+    /// Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx).
+    #[command(after_help = SEND_AFTER_HELP)]
+    Send(SendArgs),
     /// Print a shell completion script, or write them all with --dir.
     Completions(CompletionsArgs),
 }
@@ -153,6 +158,107 @@ pub struct DeliveryArgs {
     /// Retry on this schedule instead: the waits before each retry, e.g. 0s,300ms,600ms.
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_duration)]
     pub retry_schedule: Option<Vec<Duration>>,
+}
+
+/// Where the user's own fixtures are: shared by `events` and `send`.
+#[derive(Args, Debug, Clone)]
+pub struct FixturesArgs {
+    /// A folder of <event>.json envelopes (directly or under events/) that add or
+    /// replace events, with an optional catalog.json describing them.
+    #[arg(long, env = "TECHRAR_HOOKS_FIXTURES", value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct EventsArgs {
+    /// A JSON array of {name, category, provenance, description, fixture} on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub fixtures: FixturesArgs,
+}
+
+pub const SEND_AFTER_HELP: &str = "\
+Examples:
+  techrar-hooks send subscription.created
+  techrar-hooks send m.order.completed --to https://staging.example.com/webhooks/techrar \\
+      --app-id 3 --set data.order_id=786980 --set data.is_paid=false -H 'X-Auth-Token: abc'
+  techrar-hooks send order.created --data my-order.json
+  techrar-hooks send test --dry-run
+  techrar-hooks send order.created --repeat 5000 --concurrency 32
+
+Exit status:
+  0    every delivery answered 2xx
+  1    a delivery did not: another status, a timeout, a refused connection, DNS
+  2    usage error: no secret, an unknown event without --data, a bad flag
+  130  interrupted";
+
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    /// The event to send (list them with `techrar-hooks events`). Leave it out at a
+    /// terminal to pick from a list.
+    #[arg(value_name = "EVENT")]
+    pub event: Option<String>,
+
+    /// Set a field of the envelope by dotted path (repeatable): data.is_paid=false.
+    /// The value is read as JSON when it parses (42, false, "007", {...}), else as text.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+
+    /// Take the data from a JSON file (- for standard input). A JSON object with both
+    /// "event" and "data" keys is a whole envelope and replaces the fixture; anything
+    /// else becomes the envelope's "data".
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+
+    /// The envelope's app_id (default: the fixture's).
+    #[arg(long, env = "TECHRAR_APP_ID", value_name = "ID")]
+    pub app_id: Option<i64>,
+
+    /// The envelope's timestamp in Unix seconds (default: now); fixes the signature.
+    #[arg(long, value_name = "UNIX")]
+    pub timestamp: Option<i64>,
+
+    /// Print the request (request line, headers, body) instead of sending it.
+    #[arg(long, conflicts_with_all = ["print_curl", "json"])]
+    pub dry_run: bool,
+
+    /// Print a curl command that sends the same signed request, instead of sending it.
+    #[arg(long, conflicts_with = "json")]
+    pub print_curl: bool,
+
+    /// Send the event this many times (a load test), then print a summary.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub repeat: u64,
+
+    /// How many deliveries are in flight at once over kept-alive connections.
+    #[arg(long, default_value_t = 1, value_name = "C", value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub concurrency: u64,
+
+    /// With --repeat, send identical bodies instead of a distinct data.id each.
+    #[arg(long)]
+    pub same_body: bool,
+
+    /// Show the whole response body, not just its start.
+    #[arg(long)]
+    pub full: bool,
+
+    /// One JSON object per attempt on stdout (and a summary object after --repeat).
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+
+    #[command(flatten)]
+    pub fixtures: FixturesArgs,
+
+    #[command(flatten)]
+    pub scheme: SchemeArgs,
+
+    #[command(flatten)]
+    pub secret: SecretArgs,
 }
 
 #[derive(Args, Debug)]

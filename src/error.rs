@@ -49,6 +49,25 @@ pub enum Error {
         path: String,
         ids: Vec<u64>,
     },
+    /// An event with no fixture, asked for without `--data`.
+    EventUnknown {
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// `send` without an event, and no terminal to pick one at.
+    EventMissing,
+    /// The `--fixtures` folder, or a file in it, cannot be read.
+    FixturesUnreadable {
+        path: String,
+        why: String,
+    },
+    /// A user's fixture or catalog.json that cannot be used.
+    FixtureInvalid {
+        path: String,
+        why: String,
+    },
+    /// The person at the terminal gave up (Esc at a prompt, Ctrl-C during a load).
+    Interrupted,
     /// Writing to stdout failed because the reader went away.
     BrokenPipe,
     /// Writing our own output failed otherwise.
@@ -67,7 +86,12 @@ impl Error {
             | Error::InputUnrecognised { .. }
             | Error::FlagInvalid { .. }
             | Error::RecordsNotFound { .. }
+            | Error::EventUnknown { .. }
+            | Error::EventMissing
+            | Error::FixturesUnreadable { .. }
+            | Error::FixtureInvalid { .. }
             | Error::Output(_) => code::USAGE,
+            Error::Interrupted => code::INTERRUPTED,
             Error::BrokenPipe => code::BROKEN_PIPE,
         }
     }
@@ -83,6 +107,14 @@ impl Error {
             Error::InputUnrecognised { .. } => None,
             Error::FlagInvalid { .. } => None,
             Error::RecordsNotFound { .. } => Some("list the ids with: grep -o '\"id\":[0-9]*' LOG".into()),
+            Error::EventUnknown { .. } => {
+                Some("list the events with `techrar-hooks events`, or give the payload with --data FILE".into())
+            }
+            Error::EventMissing => Some(
+                "name one (list them with `techrar-hooks events`), or run at a terminal to pick from a list".into(),
+            ),
+            Error::FixturesUnreadable { .. } => Some("check --fixtures or TECHRAR_HOOKS_FIXTURES".into()),
+            Error::FixtureInvalid { .. } | Error::Interrupted => None,
             Error::BrokenPipe | Error::Output(_) => None,
         }
     }
@@ -103,6 +135,17 @@ impl fmt::Display for Error {
                 let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
                 write!(f, "{path} has no record with id {}", ids.join(", "))
             }
+            Error::EventUnknown { name, suggestion } => {
+                write!(f, "no fixture for the event '{name}'")?;
+                match suggestion {
+                    Some(near) => write!(f, " (did you mean {near}?)"),
+                    None => Ok(()),
+                }
+            }
+            Error::EventMissing => write!(f, "no event given"),
+            Error::FixturesUnreadable { path, why } => write!(f, "cannot read the user fixtures at {path}: {why}"),
+            Error::FixtureInvalid { path, why } => write!(f, "cannot use the fixture file {path}: {why}"),
+            Error::Interrupted => write!(f, "interrupted"),
             Error::BrokenPipe => write!(f, "output closed"),
             Error::Output(e) => write!(f, "cannot write output: {e}"),
         }

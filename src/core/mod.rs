@@ -3,6 +3,8 @@
 //! subcommand shares one tested implementation of the scheme and formats.
 
 pub mod capture;
+pub mod catalog;
+pub mod compose;
 pub mod diagnose;
 pub mod envelope;
 pub mod json_forms;

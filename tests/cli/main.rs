@@ -3,5 +3,7 @@
 mod support;
 
 mod completions;
+mod events;
+mod send;
 mod vectors;
 mod verify;
