@@ -356,6 +356,14 @@ fn load_json_and_failures() {
         .map(|r| r.json()["data"]["order_id"].as_i64().unwrap())
         .collect();
     assert_eq!(order_ids.len(), 20, "meals orders get distinct data.order_id");
+
+    let failing = Receiver::with(Script::statuses(&[500]).body("{\"error\":\n  \"boom\"}"));
+    send(&["test", "--to", &failing.url(), "--repeat", "10", "--concurrency", "3"])
+        .run()
+        .code(1)
+        .stdout_has("✘ 10 deliveries of test")
+        .stdout_has("500 Internal Server Error × 10")
+        .stdout_has("500      {\"error\": \"boom\"}");
 }
 
 #[test]

@@ -1,15 +1,17 @@
 //! `--repeat N --concurrency C`: N deliveries over C kept-alive connections,
 //! then a summary.
 //!
-//! C tasks share one client (its pool keeps the connections alive) and take
-//! delivery numbers from a shared counter. A body is the one serialisation of
+//! Built like wrk: a few threads (one per core, at most C), each with its own
+//! single-threaded runtime and its own client, so a request, its connection
+//! and its response stay on one thread with no cross-thread wake-ups. Each
+//! thread runs its share of the C delivery tasks; every task takes the next
+//! delivery number from a shared counter. A body is the one serialisation of
 //! the envelope with its own id written in (`Bodies`), signed once; with
-//! `--same-body` one body and one signature serve every delivery. Results go
-//! over a bounded channel to a single collector, which alone writes output.
+//! `--same-body` one body and one signature serve every delivery.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -17,7 +19,6 @@ use colored::Color;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::json;
-use tokio::sync::mpsc;
 
 use super::Job;
 use super::report::{Reporter, status_text};
@@ -25,13 +26,12 @@ use crate::Status;
 use crate::core::compose::Bodies;
 use crate::core::secret::Secret;
 use crate::core::signature::Scheme;
-use crate::deliver::{self, Attempt, Request, Summary, ms};
+use crate::deliver::{self, Request, Summary, ms};
 use crate::error::{Error, Result};
 use crate::output::Output;
 
-/// What the delivery tasks share.
+/// What the delivery threads share.
 struct Shared {
-    client: reqwest::Client,
     url: url::Url,
     /// Every header but X-Signature.
     headers: HeaderMap,
@@ -45,14 +45,26 @@ struct Shared {
     retries: Vec<Duration>,
     next: AtomicU64,
     total: u64,
+    /// Set on Ctrl-C or a closed stdout: take no new delivery.
+    stop: AtomicBool,
+    tally: Mutex<Tally>,
+    /// With --json, each attempt is printed as it completes.
+    reporter: Option<Reporter>,
+    progress: Option<ProgressBar>,
 }
 
-/// One finished delivery.
-struct Done {
-    /// 0-based.
-    n: u64,
-    attempts: Vec<Attempt>,
-    signature: Arc<str>,
+/// The counts so far.
+#[derive(Default)]
+struct Tally {
+    /// The last attempt of each delivery.
+    summary: Summary,
+    attempts: usize,
+    /// The first message of each kind of failure, to show with its count.
+    first_failure: BTreeMap<&'static str, String>,
+    /// The start of the first response body for each status other than 2xx.
+    first_answer: BTreeMap<u16, String>,
+    /// Printing failed (stdout closed): the error to end with.
+    output: Option<Error>,
 }
 
 impl Shared {
@@ -69,8 +81,31 @@ impl Shared {
         }
     }
 
-    async fn work(self: Arc<Self>, done: mpsc::Sender<Done>) {
-        loop {
+    /// One thread: a single-threaded runtime running `tasks` delivery tasks
+    /// over one client (one kept-alive connection per task).
+    fn thread(self: Arc<Self>, tasks: usize) -> Result<()> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(Error::Output)?;
+        runtime.block_on(async {
+            let client = deliver::client(tasks)?;
+            let running: Vec<_> = (0..tasks)
+                .map(|_| tokio::spawn(Arc::clone(&self).work(client.clone())))
+                .collect();
+            for task in running {
+                if let Err(e) = task.await
+                    && e.is_panic()
+                {
+                    std::panic::resume_unwind(e.into_panic());
+                }
+            }
+            Ok(())
+        })
+    }
+
+    async fn work(self: Arc<Self>, client: reqwest::Client) {
+        while !self.stop.load(Ordering::Relaxed) {
             let n = self.next.fetch_add(1, Ordering::Relaxed);
             if n >= self.total {
                 return;
@@ -87,36 +122,61 @@ impl Shared {
                 headers,
                 body,
             };
-            let mut attempts = Vec::with_capacity(1);
-            deliver::deliver(&self.client, &request, self.timeout, &self.retries, |a| {
-                attempts.push(a.clone())
+            let mut attempts = 0;
+            let mut printed = Ok(());
+            let last = deliver::deliver(&client, &request, self.timeout, &self.retries, |attempt| {
+                attempts += 1;
+                if let Some(reporter) = &self.reporter
+                    && printed.is_ok()
+                {
+                    printed = reporter.attempt(n + 1, attempt, &signature);
+                }
             })
             .await;
-            if done.send(Done { n, attempts, signature }).await.is_err() {
-                return;
+            let mut tally = self.tally.lock().unwrap_or_else(|e| e.into_inner());
+            tally.attempts += attempts;
+            if let Some(failure) = &last.failure {
+                tally
+                    .first_failure
+                    .entry(failure.kind())
+                    .or_insert_with(|| failure.to_string());
+            }
+            if let Some(status) = last.status.filter(|_| !last.ok()) {
+                tally.first_answer.entry(status).or_insert_with(|| one_line(&last.body));
+            }
+            tally.summary.add(&last);
+            if let Err(e) = printed {
+                tally.output.get_or_insert(e);
+                self.stop.store(true, Ordering::Relaxed);
+            }
+            drop(tally);
+            if let Some(progress) = &self.progress {
+                progress.inc(1);
             }
         }
     }
 }
 
-/// Counts kept by the collector.
-#[derive(Default)]
-struct Tally {
-    summary: Summary,
-    attempts: usize,
-    /// The first message of each kind of failure, to show with its count.
-    first_failure: BTreeMap<&'static str, String>,
+/// How many threads deliver: one per core, no more than deliveries in flight.
+fn threads(concurrency: u64) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.min(concurrency as usize).max(1)
 }
 
 pub fn run(job: &Job, out: &Output) -> Result<Status> {
-    let runtime = deliver::runtime()?;
     let same = job.bodies.is_none().then(|| {
         let body = job.body(0);
         let signature: Arc<str> = job.sign(&body).into();
         (body, signature)
     });
+    let progress = out.interactive.then(|| {
+        let bar = ProgressBar::with_draw_target(Some(job.repeat), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} deliveries  {per_sec}  eta {eta}") {
+            bar.set_style(style);
+        }
+        bar
+    });
     let shared = Arc::new(Shared {
-        client: deliver::client(job.concurrency as usize)?,
         url: job.plan.url.clone(),
         headers: deliver::header_map(&job.headers(None)).map_err(|why| Error::FlagInvalid { flag: "-H", why })?,
         sign_header: job.signs_header(),
@@ -128,60 +188,36 @@ pub fn run(job: &Job, out: &Output) -> Result<Status> {
         retries: job.plan.retries.clone(),
         next: AtomicU64::new(0),
         total: job.repeat,
+        stop: AtomicBool::new(false),
+        tally: Mutex::new(Tally::default()),
+        reporter: job.json.then(|| Reporter::new(job, out)),
+        progress: progress.clone(),
     });
-    let progress = if out.interactive {
-        let bar = ProgressBar::with_draw_target(Some(job.repeat), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} deliveries  {per_sec}  eta {eta}") {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let reporter = Reporter::new(job, out);
 
-    let mut tally = Tally::default();
-    let mut printed = Ok(());
     let started = Instant::now();
-    let interrupted = runtime.block_on(async {
-        let (sender, mut receiver) = mpsc::channel::<Done>(job.concurrency as usize * 2);
-        for _ in 0..job.concurrency {
-            tokio::spawn(Arc::clone(&shared).work(sender.clone()));
-        }
-        drop(sender);
-        let collect = async {
-            while let Some(done) = receiver.recv().await {
-                tally.attempts += done.attempts.len();
-                let Some(last) = done.attempts.last() else { continue };
-                if let Some(failure) = &last.failure {
-                    tally
-                        .first_failure
-                        .entry(failure.kind())
-                        .or_insert_with(|| failure.to_string());
-                }
-                tally.summary.add(last);
-                if job.json {
-                    for attempt in &done.attempts {
-                        printed = reporter.attempt(done.n + 1, attempt, &done.signature);
-                        if printed.is_err() {
-                            return;
-                        }
-                    }
-                }
-                progress.inc(1);
-            }
-        };
-        tokio::select! {
-            () = collect => false,
-            Ok(()) = tokio::signal::ctrl_c() => true,
-        }
-    });
+    let threads = threads(job.concurrency);
+    let mut running = Vec::with_capacity(threads);
+    for index in 0..threads {
+        // C tasks dealt out as evenly as the threads allow.
+        let tasks = job.concurrency as usize / threads + usize::from(index < job.concurrency as usize % threads);
+        let shared = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name(format!("deliver-{index}"))
+            .spawn(move || shared.thread(tasks))
+            .map_err(Error::Output)?;
+        running.push(thread);
+    }
+    let interrupted = wait_or_interrupt(running)?;
     let elapsed = started.elapsed();
-    progress.finish_and_clear();
-    // Stop what is still in flight after an interruption or a closed pipe.
-    runtime.shutdown_background();
-    printed?;
+    shared.stop.store(true, Ordering::Relaxed);
+    if let Some(progress) = &progress {
+        progress.finish_and_clear();
+    }
 
+    let mut tally = std::mem::take(&mut *shared.tally.lock().unwrap_or_else(|e| e.into_inner()));
+    if let Some(e) = tally.output.take() {
+        return Err(e);
+    }
     summarise(job, out, &mut tally, elapsed, interrupted)?;
     if interrupted {
         return Err(Error::Interrupted);
@@ -191,6 +227,33 @@ pub fn run(job: &Job, out: &Output) -> Result<Status> {
     } else {
         Status::No
     })
+}
+
+/// Waits for the delivery threads; `Ok(true)` when Ctrl-C came first (the
+/// threads are then left to the process's exit).
+fn wait_or_interrupt(running: Vec<std::thread::JoinHandle<Result<()>>>) -> Result<bool> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Output)?;
+    let outcome = runtime.block_on(async {
+        let joined = tokio::task::spawn_blocking(move || {
+            running.into_iter().try_for_each(|thread| match thread.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+        });
+        tokio::select! {
+            joined = joined => match joined {
+                Ok(result) => result.map(|()| false),
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            },
+            Ok(()) = tokio::signal::ctrl_c() => Ok(true),
+        }
+    });
+    // Do not wait for the joining thread after an interruption.
+    runtime.shutdown_background();
+    outcome
 }
 
 fn summarise(job: &Job, out: &Output, tally: &mut Tally, elapsed: Duration, interrupted: bool) -> Result<()> {
@@ -246,6 +309,9 @@ fn summarise(job: &Job, out: &Output, tally: &mut Tally, elapsed: Duration, inte
             .collect();
         out.line(&format!("  status   {}", statuses.join(", ")))?;
     }
+    for (status, body) in tally.first_answer.iter().filter(|(_, body)| !body.is_empty()) {
+        out.line(&format!("  {status}      {}", out.dim(body)))?;
+    }
     for (kind, n) in &summary.failures {
         let first = tally.first_failure.get(kind).map(String::as_str).unwrap_or_default();
         out.line(&format!("  errors   {kind} × {n}: {first}"))?;
@@ -269,4 +335,16 @@ fn summarise(job: &Job, out: &Output, tally: &mut Tally, elapsed: Duration, inte
         None => "one body for all (--same-body)".into(),
     };
     out.line(&format!("  bodies   {bodies}"))
+}
+
+/// The start of a response body on one line, for the summary.
+fn one_line(body: &[u8]) -> String {
+    const WIDTH: usize = 100;
+    let text = String::from_utf8_lossy(body);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(WIDTH) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }

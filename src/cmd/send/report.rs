@@ -14,22 +14,23 @@ use crate::output::{self, Output};
 /// How much of a response body is shown without `--full`.
 const SHOW_BODY: usize = 1024;
 
-pub struct Reporter<'a> {
-    out: &'a Output,
-    event: &'a str,
-    url: &'a str,
-    retries: &'a [Duration],
+/// Owns what it shows, so delivery threads can share it.
+pub struct Reporter {
+    out: Output,
+    event: String,
+    url: String,
+    retries: Vec<Duration>,
     json: bool,
     full: bool,
 }
 
-impl<'a> Reporter<'a> {
-    pub fn new(job: &'a Job, out: &'a Output) -> Self {
+impl Reporter {
+    pub fn new(job: &Job, out: &Output) -> Self {
         Reporter {
-            out,
-            event: &job.event,
-            url: job.plan.url.as_str(),
-            retries: &job.plan.retries,
+            out: *out,
+            event: job.event.clone(),
+            url: job.plan.url.to_string(),
+            retries: job.plan.retries.clone(),
             json: job.json,
             full: job.full,
         }
@@ -45,7 +46,7 @@ impl<'a> Reporter<'a> {
         if self.json {
             return self.out.json(&self.as_json(delivery, attempt, signature));
         }
-        let out = self.out;
+        let out = &self.out;
         let ok = attempt.ok();
         let mark = if ok {
             out.paint("✔", Color::Green)
