@@ -19,11 +19,12 @@ cargo build --release --quiet --bin techrar-hooks --example bench_server
 bin=target/release/techrar-hooks
 work=$(mktemp -d)
 
-target/release/examples/bench_server >"$work/addr" &
+# The server prints its address when it listens: read that line, no sleeping.
+exec 3< <(target/release/examples/bench_server)
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
-until [ -s "$work/addr" ]; do sleep 0.05; done
-url="http://$(head -n1 "$work/addr")/"
+read -r addr <&3
+url="http://$addr/"
 
 # The request send would make, for wrk to repeat: its body and signature.
 "$bin" send order.created --to "$url" --timestamp 1764849600 --dry-run >"$work/request" 2>/dev/null
