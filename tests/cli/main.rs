@@ -3,5 +3,6 @@
 mod support;
 
 mod completions;
+mod fuzz_regressions;
 mod vectors;
 mod verify;
