@@ -4,5 +4,6 @@ mod support;
 
 mod completions;
 mod fuzz_regressions;
+mod properties;
 mod vectors;
 mod verify;
