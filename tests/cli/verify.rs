@@ -397,3 +397,28 @@ fn quiet_prints_nothing_and_json_is_one_object_per_request() {
     assert_eq!(lines[0]["ok"], true);
     assert_eq!(lines[0]["event"], "subscription.created");
 }
+
+#[test]
+fn secrets_passed_unsafely_get_a_warning_but_never_echoed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new();
+    let file = dir.write("ok.http", signed_capture());
+    let path = file.to_str().unwrap();
+    th(["verify", path, "--secret", SECRET])
+        .run()
+        .code(0)
+        .stderr_has("shell history");
+    let secrets = dir.write("secrets", SECRET);
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = th(["verify", path, "--secret-file", secrets.to_str().unwrap()]).run();
+    run.code(0).stderr_has("readable by other users (mode 644)");
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = th(["verify", path, "--secret-file", secrets.to_str().unwrap()]).run();
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    let run = verify(&[path]).run();
+    assert!(
+        run.stderr.is_empty(),
+        "the environment is the quiet way: {}",
+        run.stderr
+    );
+}
