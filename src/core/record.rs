@@ -40,11 +40,17 @@ pub struct Record {
     /// (a likely redelivery with a new timestamp).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redelivery_of: Option<u64>,
-    /// Why the request was refused before verification (e.g. its body was too large).
+    /// Why the request was refused for something other than its signature: a
+    /// body too large (then not kept, and the signature `unchecked`), another
+    /// path or method, a required header missing or wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected: Option<String>,
     pub response_status: Option<u16>,
     pub forward: Option<Forward>,
+    /// Something the user should know about this delivery, e.g. that the app
+    /// behind `listen --forward-to` accepted a delivery whose signature is not valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// What happened when `listen --forward-to` passed the request on.
@@ -156,6 +162,7 @@ mod tests {
             rejected: None,
             response_status: Some(200),
             forward: None,
+            warning: None,
         };
         r.set_body(body);
         r

@@ -110,6 +110,7 @@ fn record(id: u64, body: &[u8], signature: Option<&str>) -> Record {
         rejected: None,
         response_status: Some(200),
         forward: None,
+        warning: None,
     };
     r.set_body(body);
     r
