@@ -113,7 +113,10 @@ impl AppendLog {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let file = options.open(path)?;
         if file.metadata()?.is_dir() {
-            return Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "it is a directory",
+            ));
         }
         let mut opened = Opened::default();
         let len = file.metadata()?.len();
@@ -164,7 +167,12 @@ impl LogSync {
 /// falling back to the whole file when that window holds no complete record
 /// (a single huge record, say). Returns the highest id and whether the file
 /// ends in a newline.
-fn scan_tail(file: &File, len: u64, window: u64, each: &mut impl FnMut(&Record)) -> std::io::Result<(Option<u64>, bool)> {
+fn scan_tail(
+    file: &File,
+    len: u64,
+    window: u64,
+    each: &mut impl FnMut(&Record),
+) -> std::io::Result<(Option<u64>, bool)> {
     let start = len.saturating_sub(window);
     let mut reader = file;
     reader.seek(SeekFrom::Start(start))?;

@@ -3,5 +3,6 @@
 mod support;
 
 mod completions;
+mod listen;
 mod vectors;
 mod verify;

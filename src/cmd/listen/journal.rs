@@ -80,7 +80,10 @@ impl Journal {
             record.redelivery_of = seen.redelivery_of;
         }
         if inner.log.is_none() && !want_line {
-            return Appended { line: None, error: None };
+            return Appended {
+                line: None,
+                error: None,
+            };
         }
         let line = record.to_line();
         let error = inner.log.as_mut().and_then(|log| log.append(&line).err());

@@ -99,7 +99,10 @@ async fn serve(settings: Settings, journal: Journal, log_shown: Option<String>, 
         let line = json!({"listening": url, "log": log_shown});
         printer.send(Item::Json(format!("{line}\n").into_bytes()));
     }
-    let path = settings.path.as_deref().map_or("any path".to_string(), |p| format!("path {p}"));
+    let path = settings
+        .path
+        .as_deref()
+        .map_or("any path".to_string(), |p| format!("path {p}"));
     let log_text = log_shown
         .as_deref()
         .map_or("not logging (--no-log)".to_string(), |p| format!("logging to {p}"));

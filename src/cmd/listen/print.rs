@@ -187,18 +187,27 @@ pub fn human(shown: &Shown, style: Style) -> String {
         line.push_str(&format!("  secret #{}", index + 1));
     }
     if let Some(id) = record.duplicate_of {
-        line.push_str(&format!("  {}", out.paint(&format!("duplicate of #{id}"), Color::Yellow)));
+        line.push_str(&format!(
+            "  {}",
+            out.paint(&format!("duplicate of #{id}"), Color::Yellow)
+        ));
     }
     if let Some(id) = record.redelivery_of {
-        line.push_str(&format!("  {}", out.paint(&format!("redelivery of #{id}"), Color::Yellow)));
+        line.push_str(&format!(
+            "  {}",
+            out.paint(&format!("redelivery of #{id}"), Color::Yellow)
+        ));
     }
     if let Some(forward) = &record.forward {
-        let took = forward.duration_ms.map_or_else(String::new, |ms| format!(" in {ms} ms"));
+        let took = forward
+            .duration_ms
+            .map_or_else(String::new, |ms| format!(" in {ms} ms"));
         match (forward.status, &forward.error) {
             (Some(status), _) => line.push_str(&format!("  → app {status}{took}")),
-            (None, Some(error)) => {
-                line.push_str(&format!("  → app {}", out.paint(&format!("failed: {error}"), Color::Red)))
-            }
+            (None, Some(error)) => line.push_str(&format!(
+                "  → app {}",
+                out.paint(&format!("failed: {error}"), Color::Red)
+            )),
             (None, None) => {}
         }
     }

@@ -99,7 +99,9 @@ async fn handle(
     // Forwarding waits for the app. It runs as its own task, so a sender that
     // hangs up meanwhile cannot cancel it: the request is still logged.
     let task = tokio::spawn(async move {
-        let BodyRead::Whole(bytes) = &delivery.body else { unreachable!("refused above") };
+        let BodyRead::Whole(bytes) = &delivery.body else {
+            unreachable!("refused above")
+        };
         let forward = app.settings.forward.as_ref().expect("checked above");
         let forwarded = forward.send(&delivery.parts, bytes.clone()).await;
         app.conclude(delivery, Some(forwarded)).await
@@ -147,9 +149,11 @@ impl App {
             _ => None,
         };
         let verdict = match body {
-            Some(body) if !settings.secrets.is_empty() => {
-                Some(settings.scheme.verify(&settings.secrets, body, signature(&d.parts.headers)))
-            }
+            Some(body) if !settings.secrets.is_empty() => Some(settings.scheme.verify(
+                &settings.secrets,
+                body,
+                signature(&d.parts.headers),
+            )),
             _ => None,
         };
         let signature_ok = verdict.as_ref().is_none_or(Verdict::is_valid);
@@ -215,7 +219,9 @@ impl App {
         }
         let print = body.map(|body| Fingerprint::new(body, envelope.key().as_ref()));
         let shown = self.printer.wants(record.event.as_deref());
-        let appended = self.journal.append(&mut record, print.as_ref(), shown && self.printer.json());
+        let appended = self
+            .journal
+            .append(&mut record, print.as_ref(), shown && self.printer.json());
         let failed = match appended.error {
             Some(e) => Some(e),
             None => self.journal.durable().await.err(),
@@ -330,9 +336,7 @@ fn status_code(status: u16) -> StatusCode {
 
 /// The `X-Signature` header, as text (bytes that are not are kept lossily, and then malformed).
 fn signature(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(HEADER)
-        .map(|v| v.to_str().unwrap_or("\u{FFFD}not text"))
+    headers.get(HEADER).map(|v| v.to_str().unwrap_or("\u{FFFD}not text"))
 }
 
 fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
@@ -427,7 +431,10 @@ mod tests {
 
     #[test]
     fn a_forgery_accepted_is_named() {
-        assert_eq!(accepted_forgery(200, Some(&Verdict::Valid { secret_index: 0 }), None), None);
+        assert_eq!(
+            accepted_forgery(200, Some(&Verdict::Valid { secret_index: 0 }), None),
+            None
+        );
         assert_eq!(accepted_forgery(200, None, None), None);
         let warning = accepted_forgery(204, Some(&Verdict::Mismatch), None).unwrap();
         assert!(warning.contains("204") && warning.contains("invalid") && warning.contains("forged"));

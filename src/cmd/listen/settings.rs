@@ -2,7 +2,7 @@
 //! here, before the log is opened or a socket bound, and reported as one line
 //! naming the flag (exit 2).
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -39,15 +39,25 @@ pub struct Settings {
 impl Settings {
     pub fn from_args(args: &ListenArgs) -> Result<Settings> {
         let invalid = |flag: &'static str, why: String| Error::FlagInvalid { flag, why };
-        let addr = (args.host.as_str(), args.port)
-            .to_socket_addrs()
-            .ok()
-            .and_then(|mut addrs| addrs.next())
-            .ok_or_else(|| invalid("--host", format!("'{}' is not an address of this machine", args.host)))?;
+        // An address, not a name to look up: no DNS, and no doubt about which
+        // interface is meant.
+        let ip: IpAddr = match args.host.as_str() {
+            "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            host => host.trim_matches(['[', ']']).parse().map_err(|_| {
+                invalid(
+                    "--host",
+                    format!("'{host}' is not an IP address like 127.0.0.1, 0.0.0.0 or ::1"),
+                )
+            })?,
+        };
+        let addr = SocketAddr::new(ip, args.port);
         if let Some(path) = &args.path
             && (!path.starts_with('/') || path.contains(['?', '#', ' ']))
         {
-            return Err(invalid("--path", format!("'{path}' is not a URL path like /webhooks/techrar")));
+            return Err(invalid(
+                "--path",
+                format!("'{path}' is not a URL path like /webhooks/techrar"),
+            ));
         }
         let required = args
             .require_headers
@@ -55,8 +65,12 @@ impl Settings {
             .map(|(name, value)| {
                 let name = HeaderName::try_from(name.as_str())
                     .map_err(|_| invalid("--require-header", format!("'{name}' is not a valid header name")))?;
-                let value = HeaderValue::try_from(value.as_str())
-                    .map_err(|_| invalid("--require-header", format!("the value for {name} is not a valid header value")))?;
+                let value = HeaderValue::try_from(value.as_str()).map_err(|_| {
+                    invalid(
+                        "--require-header",
+                        format!("the value for {name} is not a valid header value"),
+                    )
+                })?;
                 Ok((name, value))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -64,7 +78,8 @@ impl Settings {
             .events
             .iter()
             .map(|text| {
-                glob::Pattern::new(text).map_err(|e| invalid("--events", format!("'{text}' is not a glob pattern: {e}")))
+                glob::Pattern::new(text)
+                    .map_err(|e| invalid("--events", format!("'{text}' is not a glob pattern: {e}")))
             })
             .collect::<Result<Vec<_>>>()?;
         let forward = match &args.forward_to {
@@ -78,7 +93,10 @@ impl Settings {
             return Err(invalid("--forward-timeout", "it must be longer than 0s".into()));
         }
         if !args.no_log && args.log.as_os_str().is_empty() {
-            return Err(invalid("--log", "the path is empty; pass --no-log to keep no log".into()));
+            return Err(invalid(
+                "--log",
+                "the path is empty; pass --no-log to keep no log".into(),
+            ));
         }
         Ok(Settings {
             addr,
