@@ -27,6 +27,8 @@ pub enum Item {
     /// A line already serialised (`--json`), printed as is.
     Json(Vec<u8>),
     Human(Box<Shown>),
+    /// Everything before it is printed: flush and end.
+    Stop,
 }
 
 /// A record and what it does not say itself.
@@ -41,7 +43,7 @@ pub struct Shown {
 }
 
 pub struct Printer {
-    tx: Mutex<Option<SyncSender<Item>>>,
+    tx: SyncSender<Item>,
     thread: Mutex<Option<JoinHandle<Result<()>>>>,
     dropped: AtomicU64,
     what: PrintWhat,
@@ -77,7 +79,7 @@ impl Printer {
             })
             .expect("a thread starts");
         Printer {
-            tx: Mutex::new(Some(tx)),
+            tx,
             thread: Mutex::new(Some(thread)),
             dropped: AtomicU64::new(0),
             what: style.what,
@@ -100,11 +102,7 @@ impl Printer {
 
     /// Queues an item without waiting; a full queue drops it.
     pub fn send(&self, item: Item) {
-        let guard = self.tx.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(tx) = guard.as_ref() else { return };
-        let tx = tx.clone();
-        drop(guard);
-        if let Err(TrySendError::Full(_)) = tx.try_send(item) {
+        if let Err(TrySendError::Full(_)) = self.tx.try_send(item) {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -112,7 +110,8 @@ impl Printer {
     /// Prints what is queued and stops the thread. Returns how many lines were
     /// dropped, or the error that stopped printing.
     pub fn finish(&self) -> Result<u64> {
-        self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+        // Fails only when the thread already ended (on an error it returns below).
+        let _ = self.tx.send(Item::Stop);
         let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(thread) = thread {
             thread.join().unwrap_or(Ok(()))?;
@@ -124,22 +123,27 @@ impl Printer {
 fn print_all(rx: &Receiver<Item>, style: Style) -> Result<()> {
     let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     while let Ok(item) = rx.recv() {
-        write_item(&mut stdout, item, style)?;
+        let mut more = write_item(&mut stdout, item, style)?;
         // Print whatever else is waiting, then flush once.
-        while let Ok(item) = rx.try_recv() {
-            write_item(&mut stdout, item, style)?;
+        while more && let Ok(item) = rx.try_recv() {
+            more = write_item(&mut stdout, item, style)?;
         }
         stdout.flush()?;
+        if !more {
+            break;
+        }
     }
     Ok(())
 }
 
-fn write_item(w: &mut impl Write, item: Item, style: Style) -> Result<()> {
+/// Writes one item; `false` after `Stop`.
+fn write_item(w: &mut impl Write, item: Item, style: Style) -> Result<bool> {
     match item {
         Item::Json(line) => w.write_all(&line)?,
         Item::Human(shown) => w.write_all(human(&shown, style).as_bytes())?,
+        Item::Stop => return Ok(false),
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The line (and what `--print` adds) for one request, newline-terminated.
