@@ -206,3 +206,61 @@ fn read_ids(reader: impl BufRead, each: &mut impl FnMut(&Record)) -> std::io::Re
     }
     Ok(last_id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(id: u64) -> Vec<u8> {
+        format!(
+            r#"{{"v":1,"id":{id},"received_at":"2026-12-04T10:00:00Z","method":"POST","path":"/","query":null,"remote_addr":null,"headers":[],"body":"{{}}","signature":"valid","event":null,"app_id":null,"timestamp":null,"duplicate_of":null,"response_status":200,"forward":null}}"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn appends_continue_ids_and_repair_a_torn_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/events.jsonl");
+        let (mut log, opened) = AppendLog::open(&path, |_| {}).unwrap();
+        assert_eq!(opened.last_id, None);
+        for id in [1, 2] {
+            log.append(&[line(id), b"\n".to_vec()].concat()).unwrap();
+        }
+        drop(log);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(b"{\"v\":1,\"id\":3,\"rec");
+        std::fs::write(&path, &bytes).unwrap();
+
+        let mut seen = Vec::new();
+        let (mut log, opened) = AppendLog::open(&path, |r| seen.push(r.id)).unwrap();
+        assert_eq!(
+            (opened.last_id, opened.repaired_tail, seen),
+            (Some(2), true, vec![1, 2])
+        );
+        log.append(&[line(3), b"\n".to_vec()].concat()).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[2], "{\"v\":1,\"id\":3,\"rec");
+        assert!(lines[3].starts_with("{\"v\":1,\"id\":3,\"received_at\""));
+        assert_eq!(text.lines().count(), 4);
+    }
+
+    #[test]
+    fn a_window_inside_one_long_record_falls_back_to_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let text = [line(7), b"\n".to_vec(), line(8), b"\n".to_vec()].concat();
+        std::fs::write(&path, &text).unwrap();
+        let file = File::open(&path).unwrap();
+        let mut ids = Vec::new();
+        // A window smaller than one line: no complete record in it.
+        let (last, newline) = scan_tail(&file, text.len() as u64, 40, &mut |r: &Record| ids.push(r.id)).unwrap();
+        assert_eq!((last, newline, ids), (Some(8), true, vec![7, 8]));
+        // A window holding only the last line.
+        let mut ids = Vec::new();
+        let window = line(8).len() as u64 + 2;
+        let (last, _) = scan_tail(&file, text.len() as u64, window, &mut |r: &Record| ids.push(r.id)).unwrap();
+        assert_eq!((last, ids), (Some(8), vec![8]));
+    }
+}

@@ -99,7 +99,7 @@ fn each_verdict_gets_its_answer_and_one_record() {
 #[test]
 fn bodies_are_verified_and_logged_byte_exact() {
     let dir = Dir::new();
-    let server = listen(dir.path(), &[]);
+    let server = listen(dir.path(), &["--fsync"]);
     let text = b"plain text, not JSON\r\nwith CRLF and a trailing newline\n";
     let binary = [0u8, 159, 146, 150, 255, b'\n', 13];
     assert_eq!(server.deliver("/", text).status, 200);

@@ -117,3 +117,21 @@ impl Settings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size("512KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("2MB"), Ok(2_000_000));
+        assert_eq!(parse_size(" 1024 "), Ok(1024));
+        assert_eq!(parse_size("10 b"), Ok(10));
+        for bad in ["0", "", "MiB", "1.5MiB", "1 parsec", "-1", "99999999999999999999"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+}
