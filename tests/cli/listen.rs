@@ -470,6 +470,16 @@ fn a_second_interrupt_quits_at_once_with_130() {
 }
 
 #[test]
+fn a_closed_stdout_stops_it_with_141() {
+    let dir = Dir::new();
+    let log = dir.path().join("events.jsonl");
+    let server = th(["listen", "--port", "0", "--json", "--log"])
+        .arg(&log)
+        .spawn_listener_stdout_closed(Some(log));
+    server.wait().code(141).stderr_has("stopped: 0 requests");
+}
+
+#[test]
 fn bad_flags_fail_before_binding() {
     let dir = Dir::new();
     let log = dir.path().join("events.jsonl");

@@ -34,13 +34,28 @@ impl Th {
     }
 
     /// Starts the command and waits for its readiness line.
-    pub fn spawn_listener(mut self, log: Option<PathBuf>) -> Listener {
+    pub fn spawn_listener(self, log: Option<PathBuf>) -> Listener {
+        self.spawn_with(log, true)
+    }
+
+    /// Like `spawn_listener`, with stdout closed at once (as `| head` does).
+    pub fn spawn_listener_stdout_closed(self, log: Option<PathBuf>) -> Listener {
+        self.spawn_with(log, false)
+    }
+
+    fn spawn_with(mut self, log: Option<PathBuf>, keep_stdout: bool) -> Listener {
         self.cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = self.cmd.spawn().expect("the binary starts");
-        let stdout = collect(child.stdout.take().unwrap(), None);
+        let stdout = child.stdout.take().unwrap();
+        let stdout = if keep_stdout {
+            collect(stdout, None)
+        } else {
+            drop(stdout);
+            collect(std::io::empty(), None)
+        };
         let (ready_tx, ready_rx) = mpsc::channel();
         let stderr = collect(child.stderr.take().unwrap(), Some(ready_tx));
         let mut listener = Listener {
