@@ -68,11 +68,11 @@ impl<R: BufRead> Iterator for LogReader<R> {
 
 /// The log opened for appending by `listen`.
 ///
-/// Each record is one whole line handed to a single `write_all` on a file
-/// opened with `O_APPEND`: the kernel places every write at the end of the
-/// file, and the caller serialises appends (one lock, in id order), so lines
-/// never interleave and a crash can at worst leave the last line torn, which
-/// readers skip.
+/// Each `append` hands whole lines (one record, or a batch of them) to a
+/// single `write_all` on a file opened with `O_APPEND`: the kernel places
+/// every write at the end of the file, and one writer appends (in id order),
+/// so lines never interleave and a crash can at worst leave the last line
+/// torn, which readers skip.
 #[derive(Debug)]
 pub struct AppendLog {
     file: Arc<File>,
@@ -135,13 +135,13 @@ impl AppendLog {
         Ok((log, opened))
     }
 
-    /// Appends one whole line (with its newline) in a single write.
-    pub fn append(&mut self, line: &[u8]) -> std::io::Result<()> {
+    /// Appends whole lines (each with its newline) in a single write.
+    pub fn append(&mut self, lines: &[u8]) -> std::io::Result<()> {
         if self.torn {
             (&*self.file).write_all(b"\n")?;
             self.torn = false;
         }
-        let result = (&*self.file).write_all(line);
+        let result = (&*self.file).write_all(lines);
         self.torn = result.is_err();
         result
     }

@@ -5,7 +5,7 @@
 //! runtime lives here only; the rest of the tool stays synchronous.
 //!
 //! - `server`: one request from socket to answer;
-//! - `journal`: ids, duplicate marks and the append, under one short lock;
+//! - `journal`: ids, duplicate marks, and the log's writer thread;
 //! - `forward`: `--forward-to`;
 //! - `print`: the printer thread and the summary.
 
@@ -130,7 +130,7 @@ async fn serve(settings: Settings, journal: Journal, log_shown: Option<String>, 
         .await?;
 
     // Every request in flight has finished: flush and report.
-    if let Err(e) = app.journal.flush() {
+    if let Err(e) = app.journal.close() {
         out.warn(&format!("could not sync the log to disk: {}", describe_io(&e)));
     }
     let printed = app.printer.finish();

@@ -221,12 +221,9 @@ impl App {
         let shown = self.printer.wants(record.event.as_deref());
         let appended = self
             .journal
-            .append(&mut record, print.as_ref(), shown && self.printer.json());
-        let failed = match appended.error {
-            Some(e) => Some(e),
-            None => self.journal.durable().await.err(),
-        };
-        if let Some(e) = failed {
+            .append(&mut record, print.as_ref(), shown && self.printer.json())
+            .await;
+        if let Some(e) = appended.error {
             self.out.warn(&format!(
                 "could not write record #{} to the log: {}; answered 503 so the sender retries",
                 record.id,
