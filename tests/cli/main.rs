@@ -4,6 +4,7 @@ mod support;
 
 mod completions;
 mod fuzz_regressions;
+mod listen;
 mod properties;
 mod vectors;
 mod verify;

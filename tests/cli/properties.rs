@@ -5,7 +5,7 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 use techrar_hooks::core::capture::{Capture, parse_raw_http};
-use techrar_hooks::core::record::{Record, VERSION, parse_line};
+use techrar_hooks::core::record::{Record, parse_line};
 use techrar_hooks::core::secret::Secret;
 use techrar_hooks::core::signature::{Algorithm, Encoding, Scheme, Verdict};
 
@@ -71,14 +71,7 @@ proptest! {
 
     #[test]
     fn capture_survives_a_log_record_byte_for_byte(capture in capture(), id in 1u64..u64::MAX / 2) {
-        let mut record = Record {
-            v: VERSION, id, received_at: "2026-12-04T10:00:00.000Z".into(),
-            method: capture.method.clone(), path: capture.path.clone(), query: capture.query.clone(),
-            remote_addr: None, headers: capture.headers.clone(), body: None, body_base64: None,
-            signature: "unchecked".into(), event: None, app_id: None, timestamp: None,
-            duplicate_of: None, redelivery_of: None, rejected: None, response_status: None, forward: None,
-        };
-        record.set_body(&capture.body);
+        let record = Record::from_capture(id, "2026-12-04T10:00:00.000Z".into(), &capture);
         let line = record.to_line();
         prop_assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1, "one line per record");
         let back = parse_line(&line[..line.len() - 1]).unwrap();

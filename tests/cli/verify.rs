@@ -1,7 +1,8 @@
 //! `verify` on every capture format, each verdict, each hint, each exit code.
 
 use serde_json::json;
-use techrar_hooks::core::record::{Record, VERSION};
+use techrar_hooks::core::capture::Capture;
+use techrar_hooks::core::record::Record;
 use techrar_hooks::core::secret::Secret;
 use techrar_hooks::core::signature::{Algorithm, Encoding, Scheme};
 
@@ -90,28 +91,16 @@ fn record(id: u64, body: &[u8], signature: Option<&str>) -> Record {
     if let Some(sig) = signature {
         headers.push(("X-Signature".into(), sig.into()));
     }
-    let mut r = Record {
-        v: VERSION,
-        id,
-        received_at: "2026-12-04T10:00:00.000Z".into(),
+    let capture = Capture {
         method: "POST".into(),
         path: "/".into(),
-        query: None,
-        remote_addr: Some("127.0.0.1:40000".into()),
         headers,
-        body: None,
-        body_base64: None,
-        signature: "unchecked".into(),
-        event: None,
-        app_id: None,
-        timestamp: None,
-        duplicate_of: None,
-        redelivery_of: None,
-        rejected: None,
-        response_status: Some(200),
-        forward: None,
+        body: body.to_vec(),
+        ..Capture::default()
     };
-    r.set_body(body);
+    let mut r = Record::from_capture(id, "2026-12-04T10:00:00.000Z".into(), &capture);
+    r.remote_addr = Some("127.0.0.1:40000".into());
+    r.response_status = Some(200);
     r
 }
 
