@@ -49,6 +49,17 @@ pub enum Error {
         path: String,
         ids: Vec<u64>,
     },
+    /// `listen` could not bind its address.
+    ListenFailed {
+        addr: String,
+        why: String,
+        in_use: bool,
+    },
+    /// `listen` could not open or create its log.
+    LogUnwritable {
+        path: String,
+        why: String,
+    },
     /// An event with no fixture, asked for without `--data`.
     EventUnknown {
         name: String,
@@ -86,6 +97,8 @@ impl Error {
             | Error::InputUnrecognised { .. }
             | Error::FlagInvalid { .. }
             | Error::RecordsNotFound { .. }
+            | Error::ListenFailed { .. }
+            | Error::LogUnwritable { .. }
             | Error::EventUnknown { .. }
             | Error::EventMissing
             | Error::FixturesUnreadable { .. }
@@ -107,6 +120,11 @@ impl Error {
             Error::InputUnrecognised { .. } => None,
             Error::FlagInvalid { .. } => None,
             Error::RecordsNotFound { .. } => Some("list the ids with: grep -o '\"id\":[0-9]*' LOG".into()),
+            Error::ListenFailed { in_use: true, .. } => {
+                Some("another program uses that port: pick another --port, or --port 0 for a free one".into())
+            }
+            Error::ListenFailed { in_use: false, .. } => Some("check --host and --port".into()),
+            Error::LogUnwritable { .. } => Some("pass another --log FILE, or --no-log".into()),
             Error::EventUnknown { .. } => {
                 Some("list the events with `techrar-hooks events`, or give the payload with --data FILE".into())
             }
@@ -135,6 +153,8 @@ impl fmt::Display for Error {
                 let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
                 write!(f, "{path} has no record with id {}", ids.join(", "))
             }
+            Error::ListenFailed { addr, why, .. } => write!(f, "cannot listen on {addr}: {why}"),
+            Error::LogUnwritable { path, why } => write!(f, "cannot write the log {path}: {why}"),
             Error::EventUnknown { name, suggestion } => {
                 write!(f, "no fixture for the event '{name}'")?;
                 match suggestion {

@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod events;
+pub mod listen;
 pub mod send;
 pub mod verify;
 
@@ -13,6 +14,7 @@ use crate::output::Output;
 pub fn run(cli: &Cli, out: &Output) -> Result<Status> {
     match &cli.command {
         Command::Verify(args) => verify::run(args, out),
+        Command::Listen(args) => listen::run(args, out),
         Command::Events(args) => events::run(args, out),
         Command::Send(args) => send::run(args, out),
         Command::Completions(args) => completions::run(args),

@@ -6,6 +6,7 @@ pub mod capture;
 pub mod catalog;
 pub mod compose;
 pub mod diagnose;
+pub mod duplicates;
 pub mod envelope;
 pub mod json_forms;
 pub mod record;

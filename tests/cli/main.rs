@@ -4,6 +4,9 @@ mod support;
 
 mod completions;
 mod events;
+mod fuzz_regressions;
+mod listen;
+mod properties;
 mod send;
 mod vectors;
 mod verify;

@@ -87,11 +87,9 @@ impl Job {
 
 pub fn run(args: &SendArgs, out: &Output) -> Result<Status> {
     let scheme = config::scheme(&args.scheme);
-    let secret = config::secrets(&args.secret, true)?
-        .list
-        .into_iter()
-        .next()
-        .ok_or(Error::SecretMissing)?;
+    let secrets = config::secrets(&args.secret, true)?;
+    secrets.warnings.iter().for_each(|w| out.warn(w));
+    let secret = secrets.list.into_iter().next().ok_or(Error::SecretMissing)?;
     let plan = Plan::from_args(&args.delivery)?;
     deliver::header_map(&plan.headers).map_err(|why| Error::FlagInvalid { flag: "-H", why })?;
     let sets = args
