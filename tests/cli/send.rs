@@ -579,3 +579,33 @@ fn user_fixtures_add_and_replace_events() {
         .one_line_error("bad.json")
         .stderr_has("\"worse\"");
 }
+
+#[test]
+fn listen_takes_what_send_sends_as_valid() {
+    let dir = Dir::new();
+    let server = crate::support::listener::listen(dir.path(), &[]);
+    let url = server.url.clone();
+    send(&["test", "--to", &url]).run().code(0).stdout_has("200 OK");
+    send(&["m.order.completed", "--to", &url, "--repeat", "4", "--concurrency", "2"])
+        .run()
+        .code(0);
+    send(&["order.created", "--to", &url, "--repeat", "3", "--same-body"])
+        .run()
+        .code(0);
+    // listen appends each record before it answers, so the log is complete now.
+    let records = server.records();
+    assert_eq!(records.len(), 8);
+    assert!(records.iter().all(|r| r.signature == "valid"), "{records:#?}");
+    let duplicates = |event: &str| {
+        records
+            .iter()
+            .filter(|r| r.event.as_deref() == Some(event) && r.duplicate_of.is_some())
+            .count()
+    };
+    assert_eq!(
+        duplicates("m.order.completed"),
+        0,
+        "distinct order ids are not duplicates"
+    );
+    assert_eq!(duplicates("order.created"), 2, "--same-body repeats the very bytes");
+}
