@@ -49,6 +49,15 @@ pub enum Error {
         path: String,
         ids: Vec<u64>,
     },
+    /// The default log is not there (nothing has been recorded yet, or another folder).
+    LogMissing {
+        path: String,
+    },
+    /// Filters that left nothing to do; `read` counts the requests looked at.
+    NothingSelected {
+        read: usize,
+        filters: String,
+    },
     /// Writing to stdout failed because the reader went away.
     BrokenPipe,
     /// Writing our own output failed otherwise.
@@ -67,6 +76,8 @@ impl Error {
             | Error::InputUnrecognised { .. }
             | Error::FlagInvalid { .. }
             | Error::RecordsNotFound { .. }
+            | Error::LogMissing { .. }
+            | Error::NothingSelected { .. }
             | Error::Output(_) => code::USAGE,
             Error::BrokenPipe => code::BROKEN_PIPE,
         }
@@ -83,6 +94,14 @@ impl Error {
             Error::InputUnrecognised { .. } => None,
             Error::FlagInvalid { .. } => None,
             Error::RecordsNotFound { .. } => Some("list the ids with: grep -o '\"id\":[0-9]*' LOG".into()),
+            Error::LogMissing { .. } => Some(
+                "`techrar-hooks listen` records deliveries there; or name capture files: techrar-hooks replay FILE..."
+                    .into(),
+            ),
+            Error::NothingSelected { .. } => Some(
+                "loosen the filters; times are UTC, and --id, --since, --until and --only read our log's records"
+                    .into(),
+            ),
             Error::BrokenPipe | Error::Output(_) => None,
         }
     }
@@ -103,6 +122,12 @@ impl fmt::Display for Error {
                 let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
                 write!(f, "{path} has no record with id {}", ids.join(", "))
             }
+            Error::LogMissing { path } => write!(f, "no log at {path}"),
+            Error::NothingSelected { read, filters } => match read {
+                0 => write!(f, "the input holds no request to replay"),
+                1 => write!(f, "the one request read does not match {filters}"),
+                n => write!(f, "none of the {n} requests read matches {filters}"),
+            },
             Error::BrokenPipe => write!(f, "output closed"),
             Error::Output(e) => write!(f, "cannot write output: {e}"),
         }

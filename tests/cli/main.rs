@@ -3,5 +3,6 @@
 mod support;
 
 mod completions;
+mod replay;
 mod vectors;
 mod verify;
