@@ -158,9 +158,11 @@ fn feed(tx: mpsc::Sender<Feed>, reader: &Reader, picked: Option<Vec<Chosen>>, bu
                 ..Tally::default()
             }
         }
-        None => reader.stream(|chosen| send(Feed::Job(Box::new(job(builder, chosen)))))?,
+        None => reader.stream(
+            |chosen| send(Feed::Job(Box::new(job(builder, chosen)))),
+            |total| send(Feed::Total(total)),
+        )?,
     };
-    send(Feed::Total(tally.selected))?;
     Ok(tally)
 }
 

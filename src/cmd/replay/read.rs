@@ -46,9 +46,15 @@ pub struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    /// Hands every selected request to `each`, in input order. An error from
-    /// `each` stops reading and is returned.
-    pub fn stream(&self, mut each: impl FnMut(Chosen) -> Result<()>) -> Result<Tally> {
+    /// Hands every selected request to `each`, in input order; tells `total`
+    /// how many there are as soon as that is known (before the last N go out
+    /// with `--last`, at the end otherwise). An error from either stops reading
+    /// and is returned.
+    pub fn stream(
+        &self,
+        mut each: impl FnMut(Chosen) -> Result<()>,
+        mut total: impl FnMut(usize) -> Result<()>,
+    ) -> Result<Tally> {
         let mut tally = Tally::default();
         let mut last = self.last.map(Last::new);
         for path in self.inputs {
@@ -92,10 +98,13 @@ impl Reader<'_> {
             }
         }
         if let Some(last) = last {
+            total(last.len())?;
             for chosen in last.into_vec() {
                 tally.selected += 1;
                 each(chosen)?;
             }
+        } else {
+            total(tally.selected)?;
         }
         Ok(tally)
     }
@@ -143,10 +152,13 @@ fn why_lacking(what: Lacking) -> String {
 /// `PICK_LIMIT`, and lets the person choose. `None` when they cancelled.
 pub fn pick(reader: &Reader, out: &Output) -> Result<Option<Vec<Chosen>>> {
     let mut newest = Last::new(PICK_LIMIT);
-    reader.stream(|chosen| {
-        newest.push(chosen);
-        Ok(())
-    })?;
+    reader.stream(
+        |chosen| {
+            newest.push(chosen);
+            Ok(())
+        },
+        |_| Ok(()),
+    )?;
     if newest.seen > PICK_LIMIT {
         out.note(&format!(
             "{} requests read; offering the newest {PICK_LIMIT} (reach others with --id, --since, --event or --last)",

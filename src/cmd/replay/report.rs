@@ -307,10 +307,10 @@ struct Progress {
 
 impl Progress {
     fn new(enabled: bool) -> Self {
-        let screen = if enabled {
-            u64::from(dialoguer::console::Term::stderr().size().0)
-        } else {
-            0
+        // a terminal that does not say its size counts as the classic 24 rows
+        let screen = match dialoguer::console::Term::stderr().size().0 {
+            0 => 24,
+            rows => u64::from(rows),
         };
         Progress {
             enabled,
@@ -362,9 +362,9 @@ impl Progress {
 
     fn style(known: bool) -> ProgressStyle {
         let template = if known {
-            "{bar:30} {pos}/{len} replayed, {per_sec}, {eta} left"
+            "{bar:30} {pos}/{len} replayed, {eta} left"
         } else {
-            "{spinner} {pos} replayed, {per_sec}"
+            "{spinner} {pos} replayed in {elapsed}"
         };
         ProgressStyle::with_template(template).expect("a valid progress template")
     }

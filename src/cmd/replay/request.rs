@@ -51,6 +51,8 @@ impl Builder {
         Ok(Request {
             method,
             url,
+            // A header map sends the repeats of one name together, at the first's
+            // place: only their order among themselves carries meaning (RFC 9110 §5.3).
             headers: deliver::header_map(&headers)?,
             body: Bytes::from(body),
         })
