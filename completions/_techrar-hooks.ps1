@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'techrar-hooks' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Receive deliveries on a local endpoint: verify, print, log and forward each one')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write them all with --dir')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -49,6 +50,35 @@ Register-ArgumentCompleter -Native -CommandName 'techrar-hooks' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing; only the exit status tells')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'techrar-hooks;listen' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The address to listen on; 0.0.0.0 to accept from other machines (e.g. in a container)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The port to listen on; 0 picks a free one (the readiness line tells which)')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Accept deliveries only on this path (default: any path)')
+            [CompletionResult]::new('--log', '--log', [CompletionResultType]::ParameterName, 'The JSONL log every request is appended to (created 0600, its folder 0700)')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Answer every verified delivery with this status, to rehearse failures (e.g. 500)')
+            [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Wait this long before answering (e.g. 11s, beyond Techrar''s 10 s timeout)')
+            [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Refuse larger bodies with 413 (e.g. 512KiB, 4MiB, or bytes)')
+            [CompletionResult]::new('--require-header', '--require-header', [CompletionResultType]::ParameterName, 'A header every delivery must carry, as set in the portal (repeatable)')
+            [CompletionResult]::new('--forward-to', '--forward-to', [CompletionResultType]::ParameterName, 'Pass every request on to your app at this URL, and answer with its response')
+            [CompletionResult]::new('--forward-timeout', '--forward-timeout', [CompletionResultType]::ParameterName, 'How long to wait for your app')
+            [CompletionResult]::new('--print', '--print', [CompletionResultType]::ParameterName, 'What to print after each request''s line')
+            [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'Print only the events matching this glob, e.g. ''m.order.*'' (repeatable); all are still logged')
+            [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'HMAC hash algorithm')
+            [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'How the MAC is written in X-Signature')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'A webhook Secret Key (repeatable). Prefer TECHRAR_WEBHOOK_SECRET or --secret-file: they keep the secret out of shell history. [env: TECHRAR_WEBHOOK_SECRET]')
+            [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'A file with one secret per line (repeatable)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('--no-log', '--no-log', [CompletionResultType]::ParameterName, 'Keep no log')
+            [CompletionResult]::new('--fsync', '--fsync', [CompletionResultType]::ParameterName, 'Also sync each record to disk before answering (slower; survives a power cut)')
+            [CompletionResult]::new('--accept-all', '--accept-all', [CompletionResultType]::ParameterName, 'Answer 200 whatever the signature and required headers say')
+            [CompletionResult]::new('--forward-exact', '--forward-exact', [CompletionResultType]::ParameterName, 'Forward to --forward-to exactly, without appending the request''s path and query')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print each record as one JSON line on stdout, after a {"listening":…} line')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -96,12 +126,16 @@ Register-ArgumentCompleter -Native -CommandName 'techrar-hooks' -ScriptBlock {
         }
         'techrar-hooks;help' {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Receive deliveries on a local endpoint: verify, print, log and forward each one')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write them all with --dir')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'techrar-hooks;help;verify' {
+            break
+        }
+        'techrar-hooks;help;listen' {
             break
         }
         'techrar-hooks;help;replay' {

@@ -22,6 +22,9 @@ _techrar__hooks() {
             techrar__hooks,help)
                 cmd="techrar__hooks__subcmd__help"
                 ;;
+            techrar__hooks,listen)
+                cmd="techrar__hooks__subcmd__listen"
+                ;;
             techrar__hooks,replay)
                 cmd="techrar__hooks__subcmd__replay"
                 ;;
@@ -33,6 +36,9 @@ _techrar__hooks() {
                 ;;
             techrar__hooks__subcmd__help,help)
                 cmd="techrar__hooks__subcmd__help__subcmd__help"
+                ;;
+            techrar__hooks__subcmd__help,listen)
+                cmd="techrar__hooks__subcmd__help__subcmd__listen"
                 ;;
             techrar__hooks__subcmd__help,replay)
                 cmd="techrar__hooks__subcmd__help__subcmd__replay"
@@ -47,7 +53,7 @@ _techrar__hooks() {
 
     case "${cmd}" in
         techrar__hooks)
-            opts="-h -V --color --help --version verify replay completions help"
+            opts="-h -V --color --help --version verify listen replay completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -87,7 +93,7 @@ _techrar__hooks() {
             return 0
             ;;
         techrar__subcmd__hooks__subcmd__help)
-            opts="verify replay completions help"
+            opts="verify listen replay completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -128,6 +134,20 @@ _techrar__hooks() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        techrar__subcmd__hooks__subcmd__help__subcmd__listen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         techrar__subcmd__hooks__subcmd__help__subcmd__replay)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -149,6 +169,88 @@ _techrar__hooks() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        techrar__subcmd__hooks__subcmd__listen)
+            opts="-h -V --host --port --path --log --no-log --fsync --status --delay --accept-all --max-body --require-header --forward-to --forward-exact --forward-timeout --print --events --json --algorithm --encoding --secret --secret-file --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --require-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --print)
+                    COMPREPLY=($(compgen -W "summary body headers full none" -- "${cur}"))
+                    return 0
+                    ;;
+                --events)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --algorithm)
+                    COMPREPLY=($(compgen -W "sha256 sha512 sha1" -- "${cur}"))
+                    return 0
+                    ;;
+                --encoding)
+                    COMPREPLY=($(compgen -W "hex base64" -- "${cur}"))
+                    return 0
+                    ;;
+                --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -30,6 +30,7 @@ never\t''"
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -s h -l help -d 'Print help'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -s V -l version -d 'Print version'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "verify" -d 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "listen" -d 'Receive deliveries on a local endpoint: verify, print, log and forward each one'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "replay" -d 'Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input)'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "completions" -d 'Print a shell completion script, or write them all with --dir'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -53,6 +54,39 @@ complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -l j
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -s q -l quiet -d 'Print nothing; only the exit status tells'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l host -d 'The address to listen on; 0.0.0.0 to accept from other machines (e.g. in a container)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l port -d 'The port to listen on; 0 picks a free one (the readiness line tells which)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l path -d 'Accept deliveries only on this path (default: any path)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l log -d 'The JSONL log every request is appended to (created 0600, its folder 0700)' -r -F
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l status -d 'Answer every verified delivery with this status, to rehearse failures (e.g. 500)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l delay -d 'Wait this long before answering (e.g. 11s, beyond Techrar\'s 10 s timeout)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l max-body -d 'Refuse larger bodies with 413 (e.g. 512KiB, 4MiB, or bytes)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l require-header -d 'A header every delivery must carry, as set in the portal (repeatable)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l forward-to -d 'Pass every request on to your app at this URL, and answer with its response' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l forward-timeout -d 'How long to wait for your app' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l print -d 'What to print after each request\'s line' -r -f -a "summary\t'One line per request'
+body\t'The line, then the body (pretty-printed when it is JSON)'
+headers\t'The line, then the headers'
+full\t'The line, the headers and the body'
+none\t'Nothing per request'"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l events -d 'Print only the events matching this glob, e.g. \'m.order.*\' (repeatable); all are still logged' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l algorithm -d 'HMAC hash algorithm' -r -f -a "sha256\t''
+sha512\t''
+sha1\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l encoding -d 'How the MAC is written in X-Signature' -r -f -a "hex\t''
+base64\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l secret -d 'A webhook Secret Key (repeatable). Prefer TECHRAR_WEBHOOK_SECRET or --secret-file: they keep the secret out of shell history. [env: TECHRAR_WEBHOOK_SECRET]' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l secret-file -d 'A file with one secret per line (repeatable)' -r -F
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l no-log -d 'Keep no log'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l fsync -d 'Also sync each record to disk before answering (slower; survives a power cut)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l accept-all -d 'Answer 200 whatever the signature and required headers say'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l forward-exact -d 'Forward to --forward-to exactly, without appending the request\'s path and query'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l json -d 'Print each record as one JSON line on stdout, after a {"listening":…} line'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l id -d 'Only the log record with this id (repeatable)' -r
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l event -d 'Only events whose name matches this glob, e.g. \'m.order.*\' (repeatable: any may match)' -r
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l path -d 'Only requests whose path matches this glob (\'*\' stays within a segment, \'**\' crosses)' -r
@@ -93,7 +127,8 @@ always\t''
 never\t''"
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify replay completions help" -f -a "verify" -d 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify replay completions help" -f -a "replay" -d 'Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input)'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify replay completions help" -f -a "completions" -d 'Print a shell completion script, or write them all with --dir'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify replay completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen replay completions help" -f -a "verify" -d 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen replay completions help" -f -a "listen" -d 'Receive deliveries on a local endpoint: verify, print, log and forward each one'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen replay completions help" -f -a "replay" -d 'Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen replay completions help" -f -a "completions" -d 'Print a shell completion script, or write them all with --dir'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen replay completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

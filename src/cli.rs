@@ -30,6 +30,9 @@ pub enum Command {
     /// Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input).
     #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),
+    /// Receive deliveries on a local endpoint: verify, print, log and forward each one.
+    #[command(after_help = LISTEN_HELP)]
+    Listen(ListenArgs),
     /// Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input).
     #[command(after_help = REPLAY_HELP)]
     Replay(ReplayArgs),
@@ -158,6 +161,89 @@ pub struct DeliveryArgs {
     pub retry_schedule: Option<Vec<Duration>>,
 }
 
+const LISTEN_HELP: &str = "\
+Answers: 200 for a valid (or unchecked) signature, 401 for one not valid or a
+missing required header, 413 over --max-body, 404 off --path, 405 for other
+methods. Every request is appended to the log before it is answered.
+Ctrl-C or SIGTERM stops it cleanly (exit 0); a second Ctrl-C exits 130.";
+
+#[derive(Args, Debug)]
+pub struct ListenArgs {
+    /// The address to listen on; 0.0.0.0 to accept from other machines (e.g. in a container).
+    #[arg(long, default_value = "127.0.0.1", value_name = "HOST")]
+    pub host: String,
+
+    /// The port to listen on; 0 picks a free one (the readiness line tells which).
+    #[arg(long, env = "TECHRAR_HOOKS_PORT", default_value_t = 4000, value_name = "PORT")]
+    pub port: u16,
+
+    /// Accept deliveries only on this path (default: any path).
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+
+    /// The JSONL log every request is appended to (created 0600, its folder 0700).
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_LOG, conflicts_with = "no_log")]
+    pub log: PathBuf,
+
+    /// Keep no log.
+    #[arg(long)]
+    pub no_log: bool,
+
+    /// Also sync each record to disk before answering (slower; survives a power cut).
+    #[arg(long, conflicts_with = "no_log")]
+    pub fsync: bool,
+
+    /// Answer every verified delivery with this status, to rehearse failures (e.g. 500).
+    #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(100..=599))]
+    pub status: Option<u16>,
+
+    /// Wait this long before answering (e.g. 11s, beyond Techrar's 10 s timeout).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub delay: Option<Duration>,
+
+    /// Answer 200 whatever the signature and required headers say.
+    #[arg(long)]
+    pub accept_all: bool,
+
+    /// Refuse larger bodies with 413 (e.g. 512KiB, 4MiB, or bytes).
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size)]
+    pub max_body: usize,
+
+    /// A header every delivery must carry, as set in the portal (repeatable).
+    #[arg(long = "require-header", value_name = "'NAME: VALUE'", value_parser = parse_header)]
+    pub require_headers: Vec<(String, String)>,
+
+    /// Pass every request on to your app at this URL, and answer with its response.
+    #[arg(long, value_name = "URL")]
+    pub forward_to: Option<String>,
+
+    /// Forward to --forward-to exactly, without appending the request's path and query.
+    #[arg(long, requires = "forward_to")]
+    pub forward_exact: bool,
+
+    /// How long to wait for your app.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub forward_timeout: Duration,
+
+    /// What to print after each request's line.
+    #[arg(long, value_enum, default_value_t = PrintWhat::Summary, value_name = "WHAT")]
+    pub print: PrintWhat,
+
+    /// Print only the events matching this glob, e.g. 'm.order.*' (repeatable); all are still logged.
+    #[arg(long = "events", value_name = "GLOB")]
+    pub events: Vec<String>,
+
+    /// Print each record as one JSON line on stdout, after a {"listening":…} line.
+    #[arg(long, conflicts_with = "print")]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub scheme: SchemeArgs,
+
+    #[command(flatten)]
+    pub secret: SecretArgs,
+}
+
 pub const REPLAY_HELP: &str = "\
 Examples:
   techrar-hooks replay                                  the default log, to http://127.0.0.1:4000/
@@ -248,6 +334,23 @@ pub struct ReplayArgs {
     pub secret: SecretArgs,
 }
 
+/// Where `listen` logs when not told otherwise.
+pub const DEFAULT_LOG: &str = ".techrar-hooks/events.jsonl";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PrintWhat {
+    /// One line per request.
+    Summary,
+    /// The line, then the body (pretty-printed when it is JSON).
+    Body,
+    /// The line, then the headers.
+    Headers,
+    /// The line, the headers and the body.
+    Full,
+    /// Nothing per request.
+    None,
+}
+
 /// What `replay --only` selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OnlyArg {
@@ -301,6 +404,30 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
         return Err(format!("'{name}' is not a valid header name"));
     }
     Ok((name.to_string(), value.trim().to_string()))
+}
+
+/// Parses a byte size: `1048576`, `512KiB`, `1MiB`, `1MB` (KB/MB/GB are powers of 1000).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let bad = || format!("'{text}' is not a size like 512KiB, 1MiB or a number of bytes");
+    let trimmed = text.trim();
+    let split = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "kb" => 1_000,
+        "m" | "mib" => 1 << 20,
+        "mb" => 1_000_000,
+        "g" | "gib" => 1 << 30,
+        "gb" => 1_000_000_000,
+        _ => return Err(bad()),
+    };
+    let bytes = number.checked_mul(multiplier).ok_or_else(bad)?;
+    if bytes == 0 {
+        return Err("the size must be at least 1 byte".into());
+    }
+    usize::try_from(bytes).map_err(|_| bad())
 }
 
 /// Parses `2h` (that long ago), `2026-12-04T10:00:00Z` or `2026-12-04` (UTC).

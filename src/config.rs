@@ -30,6 +30,8 @@ pub fn scheme(args: &SchemeArgs) -> Scheme {
 pub struct Secrets {
     pub list: Vec<Secret>,
     pub others: Vec<OtherSecret>,
+    /// Advice about how the secrets were passed, for stderr (never the values).
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for OtherSecret {
@@ -42,6 +44,13 @@ impl std::fmt::Debug for OtherSecret {
 /// is given. `Ok` with an empty list only when `required` is false.
 pub fn secrets(args: &SecretArgs, required: bool) -> Result<Secrets> {
     let mut list = Vec::new();
+    let mut warnings = Vec::new();
+    if !args.secrets.is_empty() {
+        warnings.push(format!(
+            "a secret on the command line lands in shell history and process lists; \
+             {SECRET_ENV} or --secret-file keep it out"
+        ));
+    }
     for (index, text) in args.secrets.iter().enumerate() {
         let source = if args.secrets.len() > 1 {
             format!("--secret #{}", index + 1)
@@ -52,6 +61,12 @@ pub fn secrets(args: &SecretArgs, required: bool) -> Result<Secrets> {
     }
     for path in &args.secret_file {
         list.extend(read_secret_file(path)?);
+        if let Some(mode) = readable_by_others(path) {
+            warnings.push(format!(
+                "{} is readable by other users (mode {mode:o}); chmod 600 it",
+                path.display()
+            ));
+        }
     }
     let env = std::env::var_os(SECRET_ENV).map(|v| v.to_string_lossy().into_owned());
     if list.is_empty() {
@@ -63,6 +78,7 @@ pub fn secrets(args: &SecretArgs, required: bool) -> Result<Secrets> {
                 return Ok(Secrets {
                     list: vec![secret],
                     others: Vec::new(),
+                    warnings,
                 });
             }
             None if required => return Err(Error::SecretMissing),
@@ -78,7 +94,20 @@ pub fn secrets(args: &SecretArgs, required: bool) -> Result<Secrets> {
         })
         .into_iter()
         .collect();
-    Ok(Secrets { list, others })
+    Ok(Secrets { list, others, warnings })
+}
+
+/// The file's permission bits when group or others may read it.
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o044 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_: &Path) -> Option<u32> {
+    None
 }
 
 /// One secret per line; blank lines are skipped, CRLF line ends allowed.

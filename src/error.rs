@@ -49,6 +49,17 @@ pub enum Error {
         path: String,
         ids: Vec<u64>,
     },
+    /// `listen` could not bind its address.
+    ListenFailed {
+        addr: String,
+        why: String,
+        in_use: bool,
+    },
+    /// `listen` could not open or create its log.
+    LogUnwritable {
+        path: String,
+        why: String,
+    },
     /// The default log is not there (nothing has been recorded yet, or another folder).
     LogMissing {
         path: String,
@@ -76,6 +87,8 @@ impl Error {
             | Error::InputUnrecognised { .. }
             | Error::FlagInvalid { .. }
             | Error::RecordsNotFound { .. }
+            | Error::ListenFailed { .. }
+            | Error::LogUnwritable { .. }
             | Error::LogMissing { .. }
             | Error::NothingSelected { .. }
             | Error::Output(_) => code::USAGE,
@@ -94,6 +107,11 @@ impl Error {
             Error::InputUnrecognised { .. } => None,
             Error::FlagInvalid { .. } => None,
             Error::RecordsNotFound { .. } => Some("list the ids with: grep -o '\"id\":[0-9]*' LOG".into()),
+            Error::ListenFailed { in_use: true, .. } => {
+                Some("another program uses that port: pick another --port, or --port 0 for a free one".into())
+            }
+            Error::ListenFailed { in_use: false, .. } => Some("check --host and --port".into()),
+            Error::LogUnwritable { .. } => Some("pass another --log FILE, or --no-log".into()),
             Error::LogMissing { .. } => Some(
                 "`techrar-hooks listen` records deliveries there; or name capture files: techrar-hooks replay FILE..."
                     .into(),
@@ -122,6 +140,8 @@ impl fmt::Display for Error {
                 let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
                 write!(f, "{path} has no record with id {}", ids.join(", "))
             }
+            Error::ListenFailed { addr, why, .. } => write!(f, "cannot listen on {addr}: {why}"),
+            Error::LogUnwritable { path, why } => write!(f, "cannot write the log {path}: {why}"),
             Error::LogMissing { path } => write!(f, "no log at {path}"),
             Error::NothingSelected { read, filters } => match read {
                 0 => write!(f, "the input holds no request to replay"),

@@ -1,6 +1,7 @@
 //! One module per subcommand; this match is the only place that knows them all.
 
 pub mod completions;
+pub mod listen;
 pub mod replay;
 pub mod verify;
 
@@ -12,6 +13,7 @@ use crate::output::Output;
 pub fn run(cli: &Cli, out: &Output) -> Result<Status> {
     match &cli.command {
         Command::Verify(args) => verify::run(args, out),
+        Command::Listen(args) => listen::run(args, out),
         Command::Replay(args) => replay::run(args, out),
         Command::Completions(args) => completions::run(args),
     }

@@ -29,6 +29,9 @@ struct Checker<'a> {
 pub fn run(args: &VerifyArgs, out: &Output) -> Result<Status> {
     let scheme = config::scheme(&args.scheme);
     let secrets = config::secrets(&args.secret, true)?;
+    if !args.quiet {
+        secrets.warnings.iter().for_each(|w| out.warn(w));
+    }
     let now = args.now.unwrap_or_else(clock::unix_now);
     let mut checker = Checker {
         args,

@@ -4,6 +4,7 @@
 
 pub mod capture;
 pub mod diagnose;
+pub mod duplicates;
 pub mod envelope;
 pub mod json_forms;
 pub mod record;

@@ -10,6 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use super::capture::Capture;
+use super::envelope::Envelope;
 
 /// The log format version this build writes and the highest it reads.
 pub const VERSION: u32 = 1;
@@ -40,11 +41,17 @@ pub struct Record {
     /// (a likely redelivery with a new timestamp).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redelivery_of: Option<u64>,
-    /// Why the request was refused before verification (e.g. its body was too large).
+    /// Why the request was refused for something other than its signature: a
+    /// body too large (then not kept, and the signature `unchecked`), another
+    /// path or method, a required header missing or wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected: Option<String>,
     pub response_status: Option<u16>,
     pub forward: Option<Forward>,
+    /// Something the user should know about this delivery, e.g. that the app
+    /// behind `listen --forward-to` accepted a delivery whose signature is not valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// What happened when `listen --forward-to` passed the request on.
@@ -91,6 +98,36 @@ pub fn parse_line(line: &[u8]) -> Result<Record, LineError> {
 }
 
 impl Record {
+    /// A record of `capture` as received, with the envelope's fields filled in
+    /// and everything that depends on what we did with it still empty.
+    pub fn from_capture(id: u64, received_at: String, capture: &Capture) -> Record {
+        let envelope = Envelope::parse(&capture.body);
+        let mut record = Record {
+            v: VERSION,
+            id,
+            received_at,
+            method: capture.method.clone(),
+            path: capture.path.clone(),
+            query: capture.query.clone(),
+            remote_addr: None,
+            headers: capture.headers.clone(),
+            body: None,
+            body_base64: None,
+            signature: "unchecked".into(),
+            event: envelope.event,
+            app_id: envelope.app_id,
+            timestamp: envelope.timestamp,
+            duplicate_of: None,
+            redelivery_of: None,
+            rejected: None,
+            response_status: None,
+            forward: None,
+            warning: None,
+        };
+        record.set_body(&capture.body);
+        record
+    }
+
     /// Sets `body` or `body_base64` so that the bytes survive a round trip.
     pub fn set_body(&mut self, bytes: &[u8]) {
         match std::str::from_utf8(bytes) {
@@ -156,6 +193,7 @@ mod tests {
             rejected: None,
             response_status: Some(200),
             forward: None,
+            warning: None,
         };
         r.set_body(body);
         r

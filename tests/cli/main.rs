@@ -3,6 +3,9 @@
 mod support;
 
 mod completions;
+mod fuzz_regressions;
+mod listen;
+mod properties;
 mod replay;
 mod vectors;
 mod verify;

@@ -65,6 +65,7 @@ fn record(
         duplicate_of: None,
         redelivery_of: None,
         rejected: None,
+        warning: None,
         response_status: Some(response_status),
         forward: None,
     };

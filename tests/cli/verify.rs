@@ -1,7 +1,8 @@
 //! `verify` on every capture format, each verdict, each hint, each exit code.
 
 use serde_json::json;
-use techrar_hooks::core::record::{Record, VERSION};
+use techrar_hooks::core::capture::Capture;
+use techrar_hooks::core::record::Record;
 use techrar_hooks::core::secret::Secret;
 use techrar_hooks::core::signature::{Algorithm, Encoding, Scheme};
 
@@ -90,28 +91,16 @@ fn record(id: u64, body: &[u8], signature: Option<&str>) -> Record {
     if let Some(sig) = signature {
         headers.push(("X-Signature".into(), sig.into()));
     }
-    let mut r = Record {
-        v: VERSION,
-        id,
-        received_at: "2026-12-04T10:00:00.000Z".into(),
+    let capture = Capture {
         method: "POST".into(),
         path: "/".into(),
-        query: None,
-        remote_addr: Some("127.0.0.1:40000".into()),
         headers,
-        body: None,
-        body_base64: None,
-        signature: "unchecked".into(),
-        event: None,
-        app_id: None,
-        timestamp: None,
-        duplicate_of: None,
-        redelivery_of: None,
-        rejected: None,
-        response_status: Some(200),
-        forward: None,
+        body: body.to_vec(),
+        ..Capture::default()
     };
-    r.set_body(body);
+    let mut r = Record::from_capture(id, "2026-12-04T10:00:00.000Z".into(), &capture);
+    r.remote_addr = Some("127.0.0.1:40000".into());
+    r.response_status = Some(200);
     r
 }
 
@@ -396,4 +385,29 @@ fn quiet_prints_nothing_and_json_is_one_object_per_request() {
     assert_eq!(lines[1]["source"], format!("{path} request 2"));
     assert_eq!(lines[0]["ok"], true);
     assert_eq!(lines[0]["event"], "subscription.created");
+}
+
+#[test]
+fn secrets_passed_unsafely_get_a_warning_but_never_echoed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new();
+    let file = dir.write("ok.http", signed_capture());
+    let path = file.to_str().unwrap();
+    th(["verify", path, "--secret", SECRET])
+        .run()
+        .code(0)
+        .stderr_has("shell history");
+    let secrets = dir.write("secrets", SECRET);
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = th(["verify", path, "--secret-file", secrets.to_str().unwrap()]).run();
+    run.code(0).stderr_has("readable by other users (mode 644)");
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = th(["verify", path, "--secret-file", secrets.to_str().unwrap()]).run();
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    let run = verify(&[path]).run();
+    assert!(
+        run.stderr.is_empty(),
+        "the environment is the quiet way: {}",
+        run.stderr
+    );
 }

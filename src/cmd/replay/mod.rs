@@ -18,7 +18,7 @@ use clap::ValueEnum;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::cli::{OnlyArg, ReplayArgs, When};
+use crate::cli::{DEFAULT_LOG, OnlyArg, ReplayArgs, When};
 use crate::core::select::{Filter, Only};
 use crate::deliver::{self, Attempt, Request};
 use crate::error::{Error, Result};
@@ -29,9 +29,6 @@ use crate::{Status, clock, config};
 use read::{Chosen, Reader, Tally};
 use report::{Meta, Report};
 use request::Builder;
-
-/// Where `listen` writes its log by default, relative to the working directory.
-const DEFAULT_LOG: &str = ".techrar-hooks/events.jsonl";
 
 /// What the reader hands the deliveries.
 enum Feed {

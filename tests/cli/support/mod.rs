@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod listener;
 pub mod receiver;
 
 use std::io::Write;
