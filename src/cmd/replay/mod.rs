@@ -49,6 +49,7 @@ pub fn run(args: &ReplayArgs, out: &Output) -> Result<Status> {
     let resign = args.resign || args.refresh_timestamp;
     let scheme = config::scheme(&args.scheme);
     let secrets = config::secrets(&args.secret, resign)?;
+    secrets.warnings.iter().for_each(|w| out.warn(w));
     let filter = filter(args)?;
     let inputs = inputs(args)?;
     let builder = Builder {
