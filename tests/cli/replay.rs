@@ -761,3 +761,41 @@ fn bad_flags_are_one_line_usage_errors() {
         replay(&args).run().code(2).one_line_error(needle);
     }
 }
+
+/// The whole loop a developer runs: `listen` records real deliveries, `replay`
+/// sends them again, byte for byte, to another endpoint.
+#[test]
+fn a_log_written_by_a_real_listen_replays_byte_exact() {
+    let dir = Dir::new();
+    let listener = crate::support::listener::listen(dir.path(), &[]);
+    let bodies: [&[u8]; 3] = [BODY_1.as_bytes(), BODY_2.as_bytes(), BODY_3];
+    let signed_1 = sign(SECRET, bodies[0]);
+    let signed_2 = sign(SECRET, bodies[1]);
+    listener.post(
+        "/webhooks/techrar?shop=7",
+        &[("X-Signature", &signed_1), ("X-Auth-Token", "tok-123")],
+        bodies[0],
+    );
+    listener.post("/webhooks/techrar", &[("X-Signature", &signed_2)], bodies[1]);
+    listener.post("/other", &[], bodies[2]);
+    let log = dir.path().join("events.jsonl");
+    listener.stop().code(0);
+
+    let receiver = Receiver::start();
+    let run = replay(&[log.to_str().unwrap(), "--to", &receiver.url()]).run();
+    run.code(0);
+    let got = receiver.requests();
+    assert_eq!(got.len(), 3);
+    for (received, body) in got.iter().zip(bodies) {
+        assert_eq!(
+            received.body, body,
+            "the bytes listen received are the bytes replay sends"
+        );
+    }
+    assert_eq!(got[0].target, "/webhooks/techrar?shop=7");
+    assert_eq!(got[0].header("X-Signature"), Some(signed_1.as_str()));
+    assert_eq!(got[0].header("X-Auth-Token"), Some("tok-123"));
+    assert_eq!(got[1].header("X-Signature"), Some(signed_2.as_str()));
+    assert_eq!(got[2].target, "/other");
+    assert!(got[2].header("X-Signature").is_none());
+}
