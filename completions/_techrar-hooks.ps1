@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'techrar-hooks' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Receive deliveries on a local endpoint: verify, print, log and forward each one')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input)')
             [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'List the events `send` knows: name, category, provenance, description')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write them all with --dir')
@@ -78,6 +79,38 @@ Register-ArgumentCompleter -Native -CommandName 'techrar-hooks' -ScriptBlock {
             [CompletionResult]::new('--accept-all', '--accept-all', [CompletionResultType]::ParameterName, 'Answer 200 whatever the signature and required headers say')
             [CompletionResult]::new('--forward-exact', '--forward-exact', [CompletionResultType]::ParameterName, 'Forward to --forward-to exactly, without appending the request''s path and query')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print each record as one JSON line on stdout, after a {"listening":…} line')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'techrar-hooks;replay' {
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Only the log record with this id (repeatable)')
+            [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Only events whose name matches this glob, e.g. ''m.order.*'' (repeatable: any may match)')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Only requests whose path matches this glob (''*'' stays within a segment, ''**'' crosses)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only requests received at or after this: a duration ago (2h) or a UTC time (2026-12-04T10:00:00Z, or a date). Captures other than our log have no receive time')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only requests received before this: a duration ago (30m) or a UTC time')
+            [CompletionResult]::new('--last', '--last', [CompletionResultType]::ParameterName, 'Only the last N of the requests the other filters select')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Only requests whose signature was logged as valid, invalid (or malformed) or missing, or whose original delivery failed (our response or the forward was not 2xx)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many deliveries may be in flight at once; order is then not guaranteed')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The endpoint to deliver to')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header, like curl''s -H (repeatable): -H ''X-Auth-Token: abc''')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header, like curl''s -H (repeatable): -H ''X-Auth-Token: abc''')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for a response (Techrar allows 10s)')
+            [CompletionResult]::new('--retry-schedule', '--retry-schedule', [CompletionResultType]::ParameterName, 'Retry on this schedule instead: the waits before each retry, e.g. 0s,300ms,600ms')
+            [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'HMAC hash algorithm')
+            [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'How the MAC is written in X-Signature')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'A webhook Secret Key (repeatable). Prefer TECHRAR_WEBHOOK_SECRET or --secret-file: they keep the secret out of shell history. [env: TECHRAR_WEBHOOK_SECRET]')
+            [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'A file with one secret per line (repeatable)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('--to-exact', '--to-exact', [CompletionResultType]::ParameterName, 'Deliver to --to exactly, without appending each request''s original path and query')
+            [CompletionResult]::new('--resign', '--resign', [CompletionResultType]::ParameterName, 'Sign each body again with the configured secret and scheme, replacing X-Signature (to deliver to another environment). Without it, the original X-Signature is sent')
+            [CompletionResult]::new('--refresh-timestamp', '--refresh-timestamp', [CompletionResultType]::ParameterName, 'Set the envelope''s timestamp to now, changing only its bytes, and sign again (implies --resign)')
+            [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'Stop at the first delivery that does not get a 2xx')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be sent (method, URL, headers, body); send nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per delivery on stdout')
+            [CompletionResult]::new('--retry', '--retry', [CompletionResultType]::ParameterName, 'Retry a failed delivery (non-2xx, timeout, connection error) on Techrar''s documented schedule: immediately, then 1 minute later, then 5 minutes later')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -136,6 +169,7 @@ Register-ArgumentCompleter -Native -CommandName 'techrar-hooks' -ScriptBlock {
         'techrar-hooks;help' {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Receive deliveries on a local endpoint: verify, print, log and forward each one')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input)')
             [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'List the events `send` knows: name, category, provenance, description')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write them all with --dir')
@@ -146,6 +180,9 @@ Register-ArgumentCompleter -Native -CommandName 'techrar-hooks' -ScriptBlock {
             break
         }
         'techrar-hooks;help;listen' {
+            break
+        }
+        'techrar-hooks;help;replay' {
             break
         }
         'techrar-hooks;help;events' {

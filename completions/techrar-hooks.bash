@@ -28,6 +28,9 @@ _techrar__hooks() {
             techrar__hooks,listen)
                 cmd="techrar__hooks__subcmd__listen"
                 ;;
+            techrar__hooks,replay)
+                cmd="techrar__hooks__subcmd__replay"
+                ;;
             techrar__hooks,send)
                 cmd="techrar__hooks__subcmd__send"
                 ;;
@@ -46,6 +49,9 @@ _techrar__hooks() {
             techrar__hooks__subcmd__help,listen)
                 cmd="techrar__hooks__subcmd__help__subcmd__listen"
                 ;;
+            techrar__hooks__subcmd__help,replay)
+                cmd="techrar__hooks__subcmd__help__subcmd__replay"
+                ;;
             techrar__hooks__subcmd__help,send)
                 cmd="techrar__hooks__subcmd__help__subcmd__send"
                 ;;
@@ -59,7 +65,7 @@ _techrar__hooks() {
 
     case "${cmd}" in
         techrar__hooks)
-            opts="-h -V --color --help --version verify listen events send completions help"
+            opts="-h -V --color --help --version verify listen replay events send completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -121,7 +127,7 @@ _techrar__hooks() {
             return 0
             ;;
         techrar__subcmd__hooks__subcmd__help)
-            opts="verify listen events send completions help"
+            opts="verify listen replay events send completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -177,6 +183,20 @@ _techrar__hooks() {
             return 0
             ;;
         techrar__subcmd__hooks__subcmd__help__subcmd__listen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        techrar__subcmd__hooks__subcmd__help__subcmd__replay)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -270,6 +290,92 @@ _techrar__hooks() {
                     return 0
                     ;;
                 --events)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --algorithm)
+                    COMPREPLY=($(compgen -W "sha256 sha512 sha1" -- "${cur}"))
+                    return 0
+                    ;;
+                --encoding)
+                    COMPREPLY=($(compgen -W "hex base64" -- "${cur}"))
+                    return 0
+                    ;;
+                --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        techrar__subcmd__hooks__subcmd__replay)
+            opts="-H -h -V --id --event --path --since --until --last --only --to-exact --resign --refresh-timestamp --concurrency --fail-fast --dry-run --json --to --header --timeout --retry --retry-schedule --algorithm --encoding --secret --secret-file --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --event)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -W "valid invalid missing failed" -- "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-schedule)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

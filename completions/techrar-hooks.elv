@@ -25,6 +25,7 @@ set edit:completion:arg-completer[techrar-hooks] = {|@words|
             cand --version 'Print version'
             cand verify 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
             cand listen 'Receive deliveries on a local endpoint: verify, print, log and forward each one'
+            cand replay 'Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input)'
             cand events 'List the events `send` knows: name, category, provenance, description'
             cand send 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)'
             cand completions 'Print a shell completion script, or write them all with --dir'
@@ -73,6 +74,37 @@ set edit:completion:arg-completer[techrar-hooks] = {|@words|
             cand --accept-all 'Answer 200 whatever the signature and required headers say'
             cand --forward-exact 'Forward to --forward-to exactly, without appending the request''s path and query'
             cand --json 'Print each record as one JSON line on stdout, after a {"listening":…} line'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'techrar-hooks;replay'= {
+            cand --id 'Only the log record with this id (repeatable)'
+            cand --event 'Only events whose name matches this glob, e.g. ''m.order.*'' (repeatable: any may match)'
+            cand --path 'Only requests whose path matches this glob (''*'' stays within a segment, ''**'' crosses)'
+            cand --since 'Only requests received at or after this: a duration ago (2h) or a UTC time (2026-12-04T10:00:00Z, or a date). Captures other than our log have no receive time'
+            cand --until 'Only requests received before this: a duration ago (30m) or a UTC time'
+            cand --last 'Only the last N of the requests the other filters select'
+            cand --only 'Only requests whose signature was logged as valid, invalid (or malformed) or missing, or whose original delivery failed (our response or the forward was not 2xx)'
+            cand --concurrency 'How many deliveries may be in flight at once; order is then not guaranteed'
+            cand --to 'The endpoint to deliver to'
+            cand -H 'An extra request header, like curl''s -H (repeatable): -H ''X-Auth-Token: abc'''
+            cand --header 'An extra request header, like curl''s -H (repeatable): -H ''X-Auth-Token: abc'''
+            cand --timeout 'How long to wait for a response (Techrar allows 10s)'
+            cand --retry-schedule 'Retry on this schedule instead: the waits before each retry, e.g. 0s,300ms,600ms'
+            cand --algorithm 'HMAC hash algorithm'
+            cand --encoding 'How the MAC is written in X-Signature'
+            cand --secret 'A webhook Secret Key (repeatable). Prefer TECHRAR_WEBHOOK_SECRET or --secret-file: they keep the secret out of shell history. [env: TECHRAR_WEBHOOK_SECRET]'
+            cand --secret-file 'A file with one secret per line (repeatable)'
+            cand --color 'When to colour output: auto colours a terminal unless NO_COLOR is set'
+            cand --to-exact 'Deliver to --to exactly, without appending each request''s original path and query'
+            cand --resign 'Sign each body again with the configured secret and scheme, replacing X-Signature (to deliver to another environment). Without it, the original X-Signature is sent'
+            cand --refresh-timestamp 'Set the envelope''s timestamp to now, changing only its bytes, and sign again (implies --resign)'
+            cand --fail-fast 'Stop at the first delivery that does not get a 2xx'
+            cand --dry-run 'Print what would be sent (method, URL, headers, body); send nothing'
+            cand --json 'One JSON object per delivery on stdout'
+            cand --retry 'Retry a failed delivery (non-2xx, timeout, connection error) on Techrar''s documented schedule: immediately, then 1 minute later, then 5 minutes later'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -127,6 +159,7 @@ set edit:completion:arg-completer[techrar-hooks] = {|@words|
         &'techrar-hooks;help'= {
             cand verify 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
             cand listen 'Receive deliveries on a local endpoint: verify, print, log and forward each one'
+            cand replay 'Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input)'
             cand events 'List the events `send` knows: name, category, provenance, description'
             cand send 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)'
             cand completions 'Print a shell completion script, or write them all with --dir'
@@ -135,6 +168,8 @@ set edit:completion:arg-completer[techrar-hooks] = {|@words|
         &'techrar-hooks;help;verify'= {
         }
         &'techrar-hooks;help;listen'= {
+        }
+        &'techrar-hooks;help;replay'= {
         }
         &'techrar-hooks;help;events'= {
         }

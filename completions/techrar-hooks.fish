@@ -31,6 +31,7 @@ complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -s h -l help -
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -s V -l version -d 'Print version'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "verify" -d 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "listen" -d 'Receive deliveries on a local endpoint: verify, print, log and forward each one'
+complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "replay" -d 'Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input)'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "events" -d 'List the events `send` knows: name, category, provenance, description'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "send" -d 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)'
 complete -c techrar-hooks -n "__fish_techrar_hooks_needs_command" -f -a "completions" -d 'Print a shell completion script, or write them all with --dir'
@@ -88,6 +89,40 @@ complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l f
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l json -d 'Print each record as one JSON line on stdout, after a {"listening":…} line'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -s V -l version -d 'Print version'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l id -d 'Only the log record with this id (repeatable)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l event -d 'Only events whose name matches this glob, e.g. \'m.order.*\' (repeatable: any may match)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l path -d 'Only requests whose path matches this glob (\'*\' stays within a segment, \'**\' crosses)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l since -d 'Only requests received at or after this: a duration ago (2h) or a UTC time (2026-12-04T10:00:00Z, or a date). Captures other than our log have no receive time' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l until -d 'Only requests received before this: a duration ago (30m) or a UTC time' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l last -d 'Only the last N of the requests the other filters select' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l only -d 'Only requests whose signature was logged as valid, invalid (or malformed) or missing, or whose original delivery failed (our response or the forward was not 2xx)' -r -f -a "valid\t'The signature was valid when logged'
+invalid\t'The signature did not verify (or was malformed)'
+missing\t'There was no X-Signature header'
+failed\t'Our response or the forward was not 2xx'"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l concurrency -d 'How many deliveries may be in flight at once; order is then not guaranteed' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l to -d 'The endpoint to deliver to' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -s H -l header -d 'An extra request header, like curl\'s -H (repeatable): -H \'X-Auth-Token: abc\'' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l timeout -d 'How long to wait for a response (Techrar allows 10s)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l retry-schedule -d 'Retry on this schedule instead: the waits before each retry, e.g. 0s,300ms,600ms' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l algorithm -d 'HMAC hash algorithm' -r -f -a "sha256\t''
+sha512\t''
+sha1\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l encoding -d 'How the MAC is written in X-Signature' -r -f -a "hex\t''
+base64\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l secret -d 'A webhook Secret Key (repeatable). Prefer TECHRAR_WEBHOOK_SECRET or --secret-file: they keep the secret out of shell history. [env: TECHRAR_WEBHOOK_SECRET]' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l secret-file -d 'A file with one secret per line (repeatable)' -r -F
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l to-exact -d 'Deliver to --to exactly, without appending each request\'s original path and query'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l resign -d 'Sign each body again with the configured secret and scheme, replacing X-Signature (to deliver to another environment). Without it, the original X-Signature is sent'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l refresh-timestamp -d 'Set the envelope\'s timestamp to now, changing only its bytes, and sign again (implies --resign)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l fail-fast -d 'Stop at the first delivery that does not get a 2xx'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l dry-run -d 'Print what would be sent (method, URL, headers, body); send nothing'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l json -d 'One JSON object per delivery on stdout'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -l retry -d 'Retry a failed delivery (non-2xx, timeout, connection error) on Techrar\'s documented schedule: immediately, then 1 minute later, then 5 minutes later'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand replay" -s V -l version -d 'Print version'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand events" -l fixtures -d 'A folder of <event>.json envelopes (directly or under events/) that add or replace events, with an optional catalog.json describing them' -r -F
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand events" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
@@ -130,9 +165,10 @@ always\t''
 never\t''"
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen events send completions help" -f -a "verify" -d 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen events send completions help" -f -a "listen" -d 'Receive deliveries on a local endpoint: verify, print, log and forward each one'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen events send completions help" -f -a "events" -d 'List the events `send` knows: name, category, provenance, description'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen events send completions help" -f -a "send" -d 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen events send completions help" -f -a "completions" -d 'Print a shell completion script, or write them all with --dir'
-complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen events send completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen replay events send completions help" -f -a "verify" -d 'Check the X-Signature of captured requests (exit 0 valid, 1 not valid, 2 bad input)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen replay events send completions help" -f -a "listen" -d 'Receive deliveries on a local endpoint: verify, print, log and forward each one'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen replay events send completions help" -f -a "replay" -d 'Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen replay events send completions help" -f -a "events" -d 'List the events `send` knows: name, category, provenance, description'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen replay events send completions help" -f -a "send" -d 'Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx)'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen replay events send completions help" -f -a "completions" -d 'Print a shell completion script, or write them all with --dir'
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand help; and not __fish_seen_subcommand_from verify listen replay events send completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

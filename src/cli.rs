@@ -1,7 +1,7 @@
 //! The command line, as clap derive types. Doc comments here are the `--help` text.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -33,6 +33,9 @@ pub enum Command {
     /// Receive deliveries on a local endpoint: verify, print, log and forward each one.
     #[command(after_help = LISTEN_HELP)]
     Listen(ListenArgs),
+    /// Re-deliver logged or captured requests, exactly or re-signed (exit 0 all 2xx, 1 not, 2 bad input).
+    #[command(after_help = REPLAY_HELP)]
+    Replay(ReplayArgs),
     /// List the events `send` knows: name, category, provenance, description.
     Events(EventsArgs),
     /// Send a realistic, signed event to your endpoint (exit 0 when it answers 2xx).
@@ -246,6 +249,96 @@ pub struct ListenArgs {
     pub secret: SecretArgs,
 }
 
+pub const REPLAY_HELP: &str = "\
+Examples:
+  techrar-hooks replay                                  the default log, to http://127.0.0.1:4000/
+  techrar-hooks replay --event 'm.order.*' --since 2h --to http://localhost:3000/webhooks
+  techrar-hooks replay prod.har --to https://staging.example.com/hooks --resign
+  techrar-hooks replay --last 20 --only invalid --dry-run
+
+Exit status:
+  0    every delivery answered 2xx (or, with --dry-run, every request could be built)
+  1    a delivery got another status, a timeout or a connection error
+  2    usage error, unreadable input, or nothing selected
+  130  interrupted
+  141  output closed early (e.g. piped into head)";
+
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// What to replay: techrar-hooks logs (JSONL), HAR files or raw HTTP request text; - reads
+    /// standard input. Default: the log `listen` writes, .techrar-hooks/events.jsonl.
+    #[arg(value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Only the log record with this id (repeatable).
+    #[arg(long = "id", value_name = "ID", help_heading = "Selection")]
+    pub ids: Vec<u64>,
+
+    /// Only events whose name matches this glob, e.g. 'm.order.*' (repeatable: any may match).
+    #[arg(long = "event", value_name = "GLOB", value_parser = parse_glob, help_heading = "Selection")]
+    pub events: Vec<glob::Pattern>,
+
+    /// Only requests whose path matches this glob ('*' stays within a segment, '**' crosses).
+    #[arg(long, value_name = "GLOB", value_parser = parse_glob, help_heading = "Selection")]
+    pub path: Option<glob::Pattern>,
+
+    /// Only requests received at or after this: a duration ago (2h) or a UTC time
+    /// (2026-12-04T10:00:00Z, or a date). Captures other than our log have no receive time.
+    #[arg(long, value_name = "WHEN", value_parser = parse_when, help_heading = "Selection")]
+    pub since: Option<When>,
+
+    /// Only requests received before this: a duration ago (30m) or a UTC time.
+    #[arg(long, value_name = "WHEN", value_parser = parse_when, help_heading = "Selection")]
+    pub until: Option<When>,
+
+    /// Only the last N of the requests the other filters select.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Selection")]
+    pub last: Option<u64>,
+
+    /// Only requests whose signature was logged as valid, invalid (or malformed) or missing, or
+    /// whose original delivery failed (our response or the forward was not 2xx).
+    #[arg(long, value_enum, value_name = "WHAT", help_heading = "Selection")]
+    pub only: Option<OnlyArg>,
+
+    /// Deliver to --to exactly, without appending each request's original path and query.
+    #[arg(long)]
+    pub to_exact: bool,
+
+    /// Sign each body again with the configured secret and scheme, replacing X-Signature
+    /// (to deliver to another environment). Without it, the original X-Signature is sent.
+    #[arg(long)]
+    pub resign: bool,
+
+    /// Set the envelope's timestamp to now, changing only its bytes, and sign again (implies --resign).
+    #[arg(long)]
+    pub refresh_timestamp: bool,
+
+    /// How many deliveries may be in flight at once; order is then not guaranteed.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+
+    /// Stop at the first delivery that does not get a 2xx.
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// Print what would be sent (method, URL, headers, body); send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// One JSON object per delivery on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+
+    #[command(flatten)]
+    pub scheme: SchemeArgs,
+
+    #[command(flatten)]
+    pub secret: SecretArgs,
+}
+
 /// Where `listen` logs when not told otherwise.
 pub const DEFAULT_LOG: &str = ".techrar-hooks/events.jsonl";
 
@@ -261,6 +354,26 @@ pub enum PrintWhat {
     Full,
     /// Nothing per request.
     None,
+}
+
+/// What `replay --only` selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnlyArg {
+    /// The signature was valid when logged.
+    Valid,
+    /// The signature did not verify (or was malformed).
+    Invalid,
+    /// There was no X-Signature header.
+    Missing,
+    /// Our response or the forward was not 2xx.
+    Failed,
+}
+
+/// A point in time on the command line: a duration ago, or a UTC time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    Ago(Duration),
+    At(SystemTime),
 }
 
 /// Where the user's own fixtures are: shared by `events` and `send`.
@@ -421,4 +534,19 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
         return Err("the size must be at least 1 byte".into());
     }
     usize::try_from(bytes).map_err(|_| bad())
+}
+
+/// Parses `2h` (that long ago), `2026-12-04T10:00:00Z` or `2026-12-04` (UTC).
+pub fn parse_when(text: &str) -> Result<When, String> {
+    if let Ok(duration) = parse_duration(text) {
+        return Ok(When::Ago(duration));
+    }
+    crate::core::select::parse_time(text).map(When::At).ok_or_else(|| {
+        format!("'{text}' is neither a duration like 2h nor a UTC time like 2026-12-04T10:00:00Z or 2026-12-04")
+    })
+}
+
+/// Parses a glob such as `m.order.*`.
+pub fn parse_glob(text: &str) -> Result<glob::Pattern, String> {
+    glob::Pattern::new(text).map_err(|e| format!("'{text}' is not a glob ({e})"))
 }

@@ -249,12 +249,19 @@ fn classify(error: &reqwest::Error, url: &url::Url, timeout: Duration) -> Failur
     Failure::Other(format!("{}: {chain}", url.as_str()))
 }
 
+/// Latencies are counted in buckets this wide, so a summary's memory is
+/// bounded by the spread of latencies, not by the number of deliveries
+/// (`replay` streams logs of millions). Summaries print tenths of a millisecond.
+const LATENCY_BUCKET_MICROS: u64 = 10;
+
 /// Counts and latencies over many deliveries, for the summary line.
 #[derive(Debug, Default)]
 pub struct Summary {
     pub statuses: BTreeMap<u16, usize>,
     pub failures: BTreeMap<&'static str, usize>,
-    latencies: Vec<Duration>,
+    /// Deliveries per latency bucket (see `LATENCY_BUCKET_MICROS`).
+    latencies: BTreeMap<u64, usize>,
+    count: usize,
 }
 
 impl Summary {
@@ -264,11 +271,13 @@ impl Summary {
             (None, Some(status)) => *self.statuses.entry(status).or_default() += 1,
             (None, None) => {}
         }
-        self.latencies.push(attempt.latency);
+        let micros = u64::try_from(attempt.latency.as_micros()).unwrap_or(u64::MAX);
+        *self.latencies.entry(micros / LATENCY_BUCKET_MICROS).or_default() += 1;
+        self.count += 1;
     }
 
     pub fn count(&self) -> usize {
-        self.latencies.len()
+        self.count
     }
 
     pub fn ok(&self) -> usize {
@@ -279,14 +288,18 @@ impl Summary {
             .sum()
     }
 
-    /// The latency at quantile `q` (0.0..=1.0), nearest-rank.
+    /// The latency at quantile `q` (0.0..=1.0), nearest-rank, to 10 µs.
     pub fn percentile(&mut self, q: f64) -> Duration {
-        if self.latencies.is_empty() {
+        if self.count == 0 {
             return Duration::ZERO;
         }
-        self.latencies.sort_unstable();
-        let rank = ((q * self.latencies.len() as f64).ceil() as usize).clamp(1, self.latencies.len());
-        self.latencies[rank - 1]
+        let rank = ((q * self.count as f64).ceil() as usize).clamp(1, self.count);
+        let mut seen = 0;
+        let bucket = self.latencies.iter().find_map(|(bucket, n)| {
+            seen += n;
+            (seen >= rank).then_some(*bucket)
+        });
+        Duration::from_micros(bucket.unwrap_or_default() * LATENCY_BUCKET_MICROS)
     }
 }
 

@@ -60,6 +60,15 @@ pub enum Error {
         path: String,
         why: String,
     },
+    /// The default log is not there (nothing has been recorded yet, or another folder).
+    LogMissing {
+        path: String,
+    },
+    /// Filters that left nothing to do; `read` counts the requests looked at.
+    NothingSelected {
+        read: usize,
+        filters: String,
+    },
     /// An event with no fixture, asked for without `--data`.
     EventUnknown {
         name: String,
@@ -77,7 +86,7 @@ pub enum Error {
         path: String,
         why: String,
     },
-    /// The person at the terminal gave up (Esc at a prompt, Ctrl-C during a load).
+    /// Ctrl-C at the event picker, or during a `send --repeat` (after its partial summary).
     Interrupted,
     /// Writing to stdout failed because the reader went away.
     BrokenPipe,
@@ -99,6 +108,8 @@ impl Error {
             | Error::RecordsNotFound { .. }
             | Error::ListenFailed { .. }
             | Error::LogUnwritable { .. }
+            | Error::LogMissing { .. }
+            | Error::NothingSelected { .. }
             | Error::EventUnknown { .. }
             | Error::EventMissing
             | Error::FixturesUnreadable { .. }
@@ -125,6 +136,14 @@ impl Error {
             }
             Error::ListenFailed { in_use: false, .. } => Some("check --host and --port".into()),
             Error::LogUnwritable { .. } => Some("pass another --log FILE, or --no-log".into()),
+            Error::LogMissing { .. } => Some(
+                "`techrar-hooks listen` records deliveries there; or name capture files: techrar-hooks replay FILE..."
+                    .into(),
+            ),
+            Error::NothingSelected { .. } => Some(
+                "loosen the filters; times are UTC, and --id, --since, --until and --only read our log's records"
+                    .into(),
+            ),
             Error::EventUnknown { .. } => {
                 Some("list the events with `techrar-hooks events`, or give the payload with --data FILE".into())
             }
@@ -155,6 +174,12 @@ impl fmt::Display for Error {
             }
             Error::ListenFailed { addr, why, .. } => write!(f, "cannot listen on {addr}: {why}"),
             Error::LogUnwritable { path, why } => write!(f, "cannot write the log {path}: {why}"),
+            Error::LogMissing { path } => write!(f, "no log at {path}"),
+            Error::NothingSelected { read, filters } => match read {
+                0 => write!(f, "the input holds no request to replay"),
+                1 => write!(f, "the one request read does not match {filters}"),
+                n => write!(f, "none of the {n} requests read matches {filters}"),
+            },
             Error::EventUnknown { name, suggestion } => {
                 write!(f, "no fixture for the event '{name}'")?;
                 match suggestion {

@@ -48,6 +48,19 @@ fn open(path: &Path) -> Result<Box<dyn BufRead>> {
     Ok(Box::new(BufReader::with_capacity(64 * 1024, file)))
 }
 
+/// Opens `path` and tells its format from its first bytes, reading no
+/// further: a command can reject a missing or foreign input before it acts on
+/// any other. Not for `-`, whose bytes this would consume.
+pub fn probe(path: &Path) -> Result<Format> {
+    let name = display_name(path);
+    let mut reader = open(path)?;
+    let head = reader.fill_buf().map_err(|e| Error::InputUnreadable {
+        path: name.clone(),
+        why: describe_io(&e),
+    })?;
+    capture::sniff(head).map_err(|why| Error::InputUnrecognised { path: name, why })
+}
+
 /// Reads the whole of a (small) body file, or stdin for `-`.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     let mut reader = open(path)?;

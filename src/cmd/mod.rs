@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod events;
 pub mod listen;
+pub mod replay;
 pub mod send;
 pub mod verify;
 
@@ -15,6 +16,7 @@ pub fn run(cli: &Cli, out: &Output) -> Result<Status> {
     match &cli.command {
         Command::Verify(args) => verify::run(args, out),
         Command::Listen(args) => listen::run(args, out),
+        Command::Replay(args) => replay::run(args, out),
         Command::Events(args) => events::run(args, out),
         Command::Send(args) => send::run(args, out),
         Command::Completions(args) => completions::run(args),

@@ -107,6 +107,20 @@ pub fn run(args: &VerifyArgs, out: &Output) -> Result<Status> {
     })
 }
 
+/// What checking one request found.
+struct Outcome {
+    label: String,
+    size: usize,
+    envelope: Envelope,
+    verdict: Verdict,
+    /// The `--tolerance` check, when one was made.
+    timestamp: Option<Result<(), String>>,
+    /// With `--detect`: the schemes (and secret positions) that reproduce the signature.
+    detected: Vec<(Scheme, usize)>,
+    hint: Option<String>,
+    ok: bool,
+}
+
 /// The timestamp check of `--tolerance`: `Err(reason)` when it fails.
 fn check_timestamp(tolerance: std::time::Duration, timestamp: Option<i64>, now: i64) -> Result<(), String> {
     let limit = tolerance.as_secs() as i64;
@@ -170,38 +184,36 @@ impl Checker<'_> {
         self.checked += 1;
         self.failed += usize::from(!ok);
 
-        if self.args.quiet {
-            return Ok(());
-        }
-        if self.args.json {
-            return self
-                .out
-                .json(&self.as_json(&label, &capture, &envelope, &verdict, &timestamp, &detected, &hint, ok));
-        }
-        self.print(
-            &label,
-            body.len(),
-            &envelope,
-            &verdict,
-            &timestamp,
-            &detected,
-            &hint,
+        let outcome = Outcome {
+            label,
+            size: body.len(),
+            envelope,
+            verdict,
+            timestamp,
+            detected,
+            hint,
             ok,
-        )
+        };
+        if self.args.quiet {
+            Ok(())
+        } else if self.args.json {
+            self.out.json(&self.as_json(&outcome))
+        } else {
+            self.print(&outcome)
+        }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn as_json(
-        &self,
-        label: &str,
-        capture: &Capture,
-        envelope: &Envelope,
-        verdict: &Verdict,
-        timestamp: &Option<Result<(), String>>,
-        detected: &[(Scheme, usize)],
-        hint: &Option<String>,
-        ok: bool,
-    ) -> Value {
+    fn as_json(&self, outcome: &Outcome) -> Value {
+        let Outcome {
+            label,
+            size,
+            envelope,
+            verdict,
+            timestamp,
+            detected,
+            hint,
+            ok,
+        } = outcome;
         let mut object = json!({
             "source": label,
             "ok": ok,
@@ -211,7 +223,7 @@ impl Checker<'_> {
             "event": envelope.event,
             "app_id": envelope.app_id,
             "timestamp": envelope.timestamp,
-            "body_bytes": capture.body.len(),
+            "body_bytes": size,
             "reason": match verdict { Verdict::Malformed(why) => json!(why), _ => Value::Null },
             "hint": hint,
         });
@@ -230,18 +242,18 @@ impl Checker<'_> {
         object
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn print(
-        &self,
-        label: &str,
-        size: usize,
-        envelope: &Envelope,
-        verdict: &Verdict,
-        timestamp: &Option<Result<(), String>>,
-        detected: &[(Scheme, usize)],
-        hint: &Option<String>,
-        ok: bool,
-    ) -> Result<()> {
+    fn print(&self, outcome: &Outcome) -> Result<()> {
+        let Outcome {
+            label,
+            size,
+            envelope,
+            verdict,
+            timestamp,
+            detected,
+            hint,
+            ok,
+        } = outcome;
+        let (size, ok) = (*size, *ok);
         let out = self.out;
         let mark = if ok {
             out.paint("✔", Color::Green)

@@ -11,4 +11,6 @@ pub mod envelope;
 pub mod json_forms;
 pub mod record;
 pub mod secret;
+pub mod select;
 pub mod signature;
+pub mod timestamp;

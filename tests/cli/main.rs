@@ -7,6 +7,7 @@ mod events;
 mod fuzz_regressions;
 mod listen;
 mod properties;
+mod replay;
 mod send;
 mod vectors;
 mod verify;

@@ -100,7 +100,11 @@ pub fn run(args: &SendArgs, out: &Output) -> Result<Status> {
     let catalog = events::catalog(&args.fixtures)?;
     let data = args.data.as_deref().map(read_data).transpose()?;
 
-    let event = event_name(args, &catalog, data.as_ref(), out)?;
+    let Some(event) = event_name(args, &catalog, data.as_ref(), out)? else {
+        // Cancelling the picker is a person's decision, as in `replay`.
+        out.note("nothing chosen; nothing sent");
+        return Ok(Status::Success);
+    };
     let fixture = catalog.get(&event).map(catalog::Event::envelope);
     let envelope = compose::build(&event, fixture, data).map_err(|e| match e {
         BuildError::Unknown => Error::EventUnknown {
@@ -202,14 +206,14 @@ fn read_data(path: &Path) -> Result<Value> {
 }
 
 /// EVENT, else the event a whole envelope in `--data` names, else one picked
-/// at the terminal.
-fn event_name(args: &SendArgs, catalog: &Catalog, data: Option<&Value>, out: &Output) -> Result<String> {
+/// at the terminal (`None` when the person cancelled).
+fn event_name(args: &SendArgs, catalog: &Catalog, data: Option<&Value>, out: &Output) -> Result<Option<String>> {
     if let Some(event) = &args.event {
-        return Ok(event.clone());
+        return Ok(Some(event.clone()));
     }
     if let Some(envelope) = data.filter(|d| compose::is_envelope(d)) {
         return compose::envelope_event(envelope)
-            .map(str::to_owned)
+            .map(|event| Some(event.to_owned()))
             .ok_or_else(|| Error::FlagInvalid {
                 flag: "--data",
                 why: "the envelope's \"event\" is not a string".into(),
@@ -221,8 +225,8 @@ fn event_name(args: &SendArgs, catalog: &Catalog, data: Option<&Value>, out: &Ou
     pick(catalog, out)
 }
 
-/// The fuzzy picker over the catalogue, provenance in every row.
-fn pick(catalog: &Catalog, out: &Output) -> Result<String> {
+/// The fuzzy picker over the catalogue, provenance in every row; `None` on Esc.
+fn pick(catalog: &Catalog, out: &Output) -> Result<Option<String>> {
     use dialoguer::FuzzySelect;
     use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 
@@ -244,5 +248,5 @@ fn pick(catalog: &Catalog, out: &Output) -> Result<String> {
             dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => Error::Interrupted,
             dialoguer::Error::IO(io) => Error::Output(io),
         })?;
-    picked.map(|index| events[index].name.clone()).ok_or(Error::Interrupted)
+    Ok(picked.map(|index| events[index].name.clone()))
 }
