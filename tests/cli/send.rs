@@ -309,12 +309,10 @@ fn load_sends_distinct_ids_over_kept_alive_connections() {
         .map(|r| r.json()["data"]["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, (10457..10657).collect(), "data.id counts up from the fixture's");
-    // Kept alive: a handful of connections carry all 200 (the client's pool may
-    // open one or two beyond 8 while a finished connection returns to it).
-    assert!(
-        receiver.connections() < 50,
-        "{} connections for 200 deliveries",
-        receiver.connections()
+    assert_eq!(
+        receiver.connections(),
+        8,
+        "one kept-alive connection per concurrent delivery"
     );
 
     let same = Receiver::start();
@@ -620,4 +618,81 @@ fn listen_takes_what_send_sends_as_valid() {
         "distinct order ids are not duplicates"
     );
     assert_eq!(duplicates("order.created"), 2, "--same-body repeats the very bytes");
+}
+
+#[test]
+fn load_failures_are_counted_and_explained() {
+    let port = closed_port();
+    send(&[
+        "test",
+        "--to",
+        &format!("http://127.0.0.1:{port}/"),
+        "--repeat",
+        "5",
+        "--concurrency",
+        "2",
+    ])
+    .run()
+    .code(1)
+    .stdout_has("✘ 5 deliveries of test")
+    .stdout_has(&format!(
+        "refused × 5: connection refused: nothing listens on 127.0.0.1:{port} (`techrar-hooks listen` would)"
+    ));
+
+    let hanging = Receiver::hanging();
+    send(&[
+        "test",
+        "--to",
+        &hooks(&hanging),
+        "--repeat",
+        "4",
+        "--concurrency",
+        "2",
+        "--timeout",
+        "200ms",
+    ])
+    .run()
+    .code(1)
+    .stdout_has("timeout × 4: no response within 200ms");
+    assert_eq!(hanging.requests().len(), 4);
+}
+
+#[test]
+fn load_retries_and_reconnects() {
+    // The first request fails and is retried; every later one succeeds.
+    let receiver = Receiver::scripted(&[500]);
+    send(&[
+        "order.created",
+        "--to",
+        &hooks(&receiver),
+        "--repeat",
+        "3",
+        "--retry-schedule",
+        "0s",
+    ])
+    .run()
+    .code(0)
+    .stdout_has("200 OK × 3")
+    .stdout_has("retries  1");
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 4);
+    assert_eq!(requests[0].body, requests[1].body, "a retry sends the same bytes");
+
+    // A server that closes each connection after answering: a new one each time.
+    let closing = Receiver::start();
+    send(&[
+        "test",
+        "--to",
+        &hooks(&closing),
+        "--repeat",
+        "10",
+        "--concurrency",
+        "2",
+        "-H",
+        "Connection: close",
+    ])
+    .run()
+    .code(0)
+    .stdout_has("200 OK × 10");
+    assert_eq!(closing.connections(), 10);
 }

@@ -2,12 +2,14 @@
 //! then a summary.
 //!
 //! Built like wrk: a few threads (one per core, at most C), each with its own
-//! single-threaded runtime and its own client, so a request, its connection
-//! and its response stay on one thread with no cross-thread wake-ups. Each
-//! thread runs its share of the C delivery tasks; every task takes the next
-//! delivery number from a shared counter. A body is the one serialisation of
-//! the envelope with its own id written in (`Bodies`), signed once; with
-//! `--same-body` one body and one signature serve every delivery.
+//! single-threaded runtime, so a request, its connection and its response
+//! stay on one thread with no cross-thread wake-ups. Each thread runs its
+//! share of the C delivery tasks; every task takes the next delivery number
+//! from a shared counter. Over `http://` each task owns one kept-alive
+//! connection (`wire`); over `https://` a thread's tasks share one reqwest
+//! client. A body is the one serialisation of the envelope with its own id
+//! written in (`Bodies`), signed once; with `--same-body` one body and one
+//! signature serve every delivery.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,6 +24,7 @@ use serde_json::json;
 
 use super::Job;
 use super::report::{Reporter, status_text};
+use super::wire::{Target, Wire};
 use crate::Status;
 use crate::core::compose::Bodies;
 use crate::core::secret::Secret;
@@ -33,6 +36,8 @@ use crate::output::Output;
 /// What the delivery threads share.
 struct Shared {
     url: url::Url,
+    /// The endpoint for `wire`, when it speaks the URL's scheme (http).
+    target: Option<Arc<Target>>,
     /// Every header but X-Signature.
     headers: HeaderMap,
     sign_header: bool,
@@ -51,6 +56,26 @@ struct Shared {
     /// With --json, each attempt is printed as it completes.
     reporter: Option<Reporter>,
     progress: Option<ProgressBar>,
+}
+
+/// How a task reaches the endpoint.
+enum Link {
+    /// Its own connection (plain http).
+    Wire(Wire),
+    /// The thread's client (https).
+    Client(reqwest::Client),
+}
+
+impl Link {
+    async fn attempt(&mut self, request: &Request, timeout: Duration, number: usize) -> deliver::Attempt {
+        match self {
+            Link::Wire(wire) => {
+                wire.attempt(&request.headers, request.body.clone(), timeout, number)
+                    .await
+            }
+            Link::Client(client) => deliver::attempt(client, request, timeout, number).await,
+        }
+    }
 }
 
 /// The counts so far.
@@ -81,17 +106,27 @@ impl Shared {
         }
     }
 
-    /// One thread: a single-threaded runtime running `tasks` delivery tasks
-    /// over one client (one kept-alive connection per task).
+    /// One thread: a single-threaded runtime running `tasks` delivery tasks,
+    /// one kept-alive connection each.
     fn thread(self: Arc<Self>, tasks: usize) -> Result<()> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(Error::Output)?;
         runtime.block_on(async {
-            let client = deliver::client(tasks)?;
+            let client = match self.target {
+                Some(_) => None,
+                None => Some(deliver::client(tasks)?),
+            };
             let running: Vec<_> = (0..tasks)
-                .map(|_| tokio::spawn(Arc::clone(&self).work(client.clone())))
+                .map(|_| {
+                    let link = match (&self.target, &client) {
+                        (Some(target), _) => Link::Wire(Wire::new(Arc::clone(target))),
+                        (None, Some(client)) => Link::Client(client.clone()),
+                        (None, None) => unreachable!("a client is built whenever there is no target"),
+                    };
+                    tokio::spawn(Arc::clone(&self).work(link))
+                })
                 .collect();
             for task in running {
                 if let Err(e) = task.await
@@ -104,7 +139,7 @@ impl Shared {
         })
     }
 
-    async fn work(self: Arc<Self>, client: reqwest::Client) {
+    async fn work(self: Arc<Self>, mut link: Link) {
         while !self.stop.load(Ordering::Relaxed) {
             let n = self.next.fetch_add(1, Ordering::Relaxed);
             if n >= self.total {
@@ -122,17 +157,26 @@ impl Shared {
                 headers,
                 body,
             };
-            let mut attempts = 0;
+            // The retry loop of `deliver::deliver`, over either link.
             let mut printed = Ok(());
-            let last = deliver::deliver(&client, &request, self.timeout, &self.retries, |attempt| {
-                attempts += 1;
+            let mut report = |attempt: &deliver::Attempt| {
                 if let Some(reporter) = &self.reporter
                     && printed.is_ok()
                 {
                     printed = reporter.attempt(n + 1, attempt, &signature);
                 }
-            })
-            .await;
+            };
+            let mut last = link.attempt(&request, self.timeout, 1).await;
+            report(&last);
+            for (index, wait) in self.retries.iter().enumerate() {
+                if last.ok() {
+                    break;
+                }
+                tokio::time::sleep(*wait).await;
+                last = link.attempt(&request, self.timeout, index + 2).await;
+                report(&last);
+            }
+            let attempts = last.number;
             let mut tally = self.tally.lock().unwrap_or_else(|e| e.into_inner());
             tally.attempts += attempts;
             if let Some(failure) = &last.failure {
@@ -178,6 +222,7 @@ pub fn run(job: &Job, out: &Output) -> Result<Status> {
     });
     let shared = Arc::new(Shared {
         url: job.plan.url.clone(),
+        target: Target::new(&job.plan.url).map(Arc::new),
         headers: deliver::header_map(&job.headers(None)).map_err(|why| Error::FlagInvalid { flag: "-H", why })?,
         sign_header: job.signs_header(),
         scheme: job.scheme,

@@ -9,6 +9,7 @@
 mod load;
 mod report;
 mod show;
+mod wire;
 
 use std::path::Path;
 
@@ -75,6 +76,7 @@ impl Job {
         let mut ours = vec![
             ("Content-Type".to_string(), "application/json".to_string()),
             ("User-Agent".to_string(), deliver::USER_AGENT.to_string()),
+            ("Accept".to_string(), "*/*".to_string()),
         ];
         if let Some(signature) = signature.filter(|_| self.signs_header()) {
             ours.push((HEADER.to_string(), signature.to_string()));

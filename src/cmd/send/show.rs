@@ -19,13 +19,8 @@ pub fn dry_run(job: &Job, out: &Output) -> Result<()> {
     };
     out.line(&format!("POST {target} HTTP/1.1"))?;
     out.line(&format!("Host: {}", host(url)))?;
-    let headers = job.headers(Some(&signature));
-    for (name, value) in &headers {
+    for (name, value) in job.headers(Some(&signature)) {
         out.line(&format!("{name}: {value}"))?;
-    }
-    // What the HTTP client adds on its own.
-    if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("accept")) {
-        out.line("Accept: */*")?;
     }
     out.line(&format!("Content-Length: {}", body.len()))?;
     out.line("")?;
