@@ -314,6 +314,24 @@ fn load_sends_distinct_ids_over_kept_alive_connections() {
         8,
         "one kept-alive connection per concurrent delivery"
     );
+    let mut names: Vec<String> = requests[0]
+        .headers
+        .iter()
+        .map(|(n, _)| n.to_ascii_lowercase())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "accept",
+            "content-length",
+            "content-type",
+            "host",
+            "user-agent",
+            "x-signature"
+        ],
+        "the headers of a single send"
+    );
 
     let same = Receiver::start();
     send(&[

@@ -125,7 +125,7 @@ impl Wire {
         let response = match ready_and_send(&mut sender, request).await {
             // A kept-alive connection the server closed before taking the
             // request: it was not sent, so sending it on a new one is safe.
-            Err(e) if reused && e.is_canceled() => {
+            Err(e) if reused && (e.is_canceled() || e.is_closed()) => {
                 sender = self.connect().await?;
                 ready_and_send(&mut sender, self.request(headers, body))
                     .await
