@@ -5,8 +5,9 @@
 //! client (reqwest, used for `https://` and for single sends) clones each
 //! request for its own retries, walks redirect and timeout layers and races
 //! its pool for a connection; here a task simply owns its connection, so N
-//! deliveries go over exactly C connections at about twice the rate. The
-//! outcome is the same `deliver::Attempt`, failures classified alike.
+//! deliveries go over exactly C connections for about 40% less CPU time per
+//! delivery. The outcome is the same `deliver::Attempt`, failures classified
+//! alike.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
