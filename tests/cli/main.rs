@@ -3,6 +3,7 @@
 mod support;
 
 mod completions;
+mod crash;
 mod fuzz_regressions;
 mod listen;
 mod properties;
