@@ -5,6 +5,7 @@ mod support;
 mod completions;
 mod crash;
 mod fuzz_regressions;
+mod hostile;
 mod listen;
 mod properties;
 mod vectors;
