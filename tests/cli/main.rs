@@ -8,5 +8,6 @@ mod fuzz_regressions;
 mod hostile;
 mod listen;
 mod properties;
+mod soak;
 mod vectors;
 mod verify;
