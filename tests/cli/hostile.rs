@@ -119,6 +119,26 @@ fn slowloris_connections_are_closed_after_the_read_timeout() {
 }
 
 #[test]
+fn a_silent_connection_does_not_hold_up_a_stop() {
+    let dir = Dir::new();
+    // The default --read-timeout (10 s): stopping must not wait for it.
+    let server = listen(dir.path(), &[]);
+    // (One that has sent part of a request is a request in flight: a stop
+    // waits for it, up to --read-timeout.)
+    let silent = Conn::open(server.addr).unwrap();
+    assert_eq!(serves(&server, "before"), 1);
+    let started = Instant::now();
+    let run = server.stop();
+    run.code(0).stderr_has("stopped: 1 request");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopping took {:?}",
+        started.elapsed()
+    );
+    drop(silent);
+}
+
+#[test]
 fn a_body_cut_off_by_a_closed_connection_is_logged_as_rejected_never_acknowledged() {
     let dir = Dir::new();
     let server = start(&dir);

@@ -51,6 +51,8 @@ pub async fn serve(
     stop: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
+    // Tells the connections still sniffing that we are stopping.
+    let (stopping, stopped) = tokio::sync::watch::channel(());
     let mut stop = pin!(stop);
     loop {
         let (stream, remote) = tokio::select! {
@@ -67,10 +69,16 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         // Taken now, so that stopping waits for this connection too.
         let watcher = graceful.watcher();
+        let mut stopped = stopped.clone();
         let router = router.clone();
         tokio::spawn(async move {
             let started = Instant::now();
-            let Ok(Ok((protocol, stream))) = timeout(read_timeout, sniff(stream)).await else {
+            let sniffed = tokio::select! {
+                sniffed = timeout(read_timeout, sniff(stream)) => sniffed,
+                // No request yet, so none in flight: nothing to wait for.
+                _ = stopped.changed() => return,
+            };
+            let Ok(Ok((protocol, stream))) = sniffed else {
                 return; // closed, or too slow to say anything
             };
             let app = TowerToHyperService::new(router);
@@ -105,6 +113,7 @@ pub async fn serve(
         });
     }
     drop(listener);
+    let _ = stopping.send(());
     graceful.shutdown().await;
 }
 

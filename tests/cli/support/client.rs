@@ -93,12 +93,12 @@ impl Conn {
         self.response()
     }
 
-    /// Whether the listener closed the connection: EOF (or a reset) before
-    /// any further byte. Waits up to `PATIENCE`; a byte that does come is an error.
+    /// Whether the listener closed the connection without another byte: end
+    /// of file, or a reset. Waits up to `PATIENCE` (then: not closed).
     pub fn closed_by_peer(&mut self) -> bool {
         let mut rest = Vec::new();
         match self.reader.read_to_end(&mut rest) {
-            Ok(_) => rest.is_empty() || String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 408"),
+            Ok(_) => rest.is_empty(),
             Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
         }
     }
