@@ -186,7 +186,8 @@ fn acknowledged_deliveries_survive_sigkill_exactly_once() {
     }
     eprintln!("crash rounds (seed {seed}):\n  {}", figures.join("\n  "));
 
-    // Every reader reads the log without error.
+    // Every reader reads the log without error. (`replay --dry-run` belongs
+    // here too, once `replay` is on this branch.)
     let verified = th(["verify", "--quiet"])
         .arg(&log)
         .env("TECHRAR_WEBHOOK_SECRET", SECRET)
