@@ -3,9 +3,12 @@
 mod support;
 
 mod completions;
+mod crash;
 mod fuzz_regressions;
+mod hostile;
 mod listen;
 mod properties;
 mod replay;
+mod soak;
 mod vectors;
 mod verify;
