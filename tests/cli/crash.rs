@@ -186,8 +186,7 @@ fn acknowledged_deliveries_survive_sigkill_exactly_once() {
     }
     eprintln!("crash rounds (seed {seed}):\n  {}", figures.join("\n  "));
 
-    // Every reader reads the log without error. (`replay --dry-run` belongs
-    // here too, once `replay` is on this branch.)
+    // Every reader reads the log without error.
     let verified = th(["verify", "--quiet"])
         .arg(&log)
         .env("TECHRAR_WEBHOOK_SECRET", SECRET)
@@ -198,6 +197,16 @@ fn acknowledged_deliveries_survive_sigkill_exactly_once() {
         crash_points.len(),
         "verify names each torn line:\n{}",
         verified.stderr
+    );
+
+    let dry = th(["replay", "--dry-run", "--json"]).arg(&log).run();
+    dry.code(0);
+    assert_eq!(dry.json_lines().len(), records.len(), "replay plans every whole record");
+    assert_eq!(
+        dry.stderr.matches("incomplete (cut off by a crash?)").count(),
+        crash_points.len(),
+        "replay names each torn line:\n{}",
+        dry.stderr
     );
 
     // A restarted `listen` continues the ids and appends after the last crash.
