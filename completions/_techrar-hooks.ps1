@@ -64,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'techrar-hooks' -ScriptBlock {
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Answer every verified delivery with this status, to rehearse failures (e.g. 500)')
             [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Wait this long before answering (e.g. 11s, beyond Techrar''s 10 s timeout)')
             [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Refuse larger bodies with 413 (e.g. 512KiB, 4MiB, or bytes)')
+            [CompletionResult]::new('--read-timeout', '--read-timeout', [CompletionResultType]::ParameterName, 'Close a connection that takes longer than this to send a request''s headers (or sends no request for this long), and answer 408 to a body not received within it')
             [CompletionResult]::new('--require-header', '--require-header', [CompletionResultType]::ParameterName, 'A header every delivery must carry, as set in the portal (repeatable)')
             [CompletionResult]::new('--forward-to', '--forward-to', [CompletionResultType]::ParameterName, 'Pass every request on to your app at this URL, and answer with its response')
             [CompletionResult]::new('--forward-timeout', '--forward-timeout', [CompletionResultType]::ParameterName, 'How long to wait for your app')

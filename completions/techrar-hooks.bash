@@ -239,7 +239,7 @@ _techrar__hooks() {
             return 0
             ;;
         techrar__subcmd__hooks__subcmd__listen)
-            opts="-h -V --host --port --path --log --no-log --fsync --status --delay --accept-all --max-body --require-header --forward-to --forward-exact --forward-timeout --print --events --json --algorithm --encoding --secret --secret-file --color --help --version"
+            opts="-h -V --host --port --path --log --no-log --fsync --status --delay --accept-all --max-body --read-timeout --require-header --forward-to --forward-exact --forward-timeout --print --events --json --algorithm --encoding --secret --secret-file --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -270,6 +270,10 @@ _techrar__hooks() {
                     return 0
                     ;;
                 --max-body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --read-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

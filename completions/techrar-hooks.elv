@@ -59,6 +59,7 @@ set edit:completion:arg-completer[techrar-hooks] = {|@words|
             cand --status 'Answer every verified delivery with this status, to rehearse failures (e.g. 500)'
             cand --delay 'Wait this long before answering (e.g. 11s, beyond Techrar''s 10 s timeout)'
             cand --max-body 'Refuse larger bodies with 413 (e.g. 512KiB, 4MiB, or bytes)'
+            cand --read-timeout 'Close a connection that takes longer than this to send a request''s headers (or sends no request for this long), and answer 408 to a body not received within it'
             cand --require-header 'A header every delivery must carry, as set in the portal (repeatable)'
             cand --forward-to 'Pass every request on to your app at this URL, and answer with its response'
             cand --forward-timeout 'How long to wait for your app'

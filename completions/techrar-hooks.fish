@@ -63,6 +63,7 @@ complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l l
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l status -d 'Answer every verified delivery with this status, to rehearse failures (e.g. 500)' -r
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l delay -d 'Wait this long before answering (e.g. 11s, beyond Techrar\'s 10 s timeout)' -r
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l max-body -d 'Refuse larger bodies with 413 (e.g. 512KiB, 4MiB, or bytes)' -r
+complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l read-timeout -d 'Close a connection that takes longer than this to send a request\'s headers (or sends no request for this long), and answer 408 to a body not received within it' -r
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l require-header -d 'A header every delivery must carry, as set in the portal (repeatable)' -r
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l forward-to -d 'Pass every request on to your app at this URL, and answer with its response' -r
 complete -c techrar-hooks -n "__fish_techrar_hooks_using_subcommand listen" -l forward-timeout -d 'How long to wait for your app' -r

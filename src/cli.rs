@@ -214,6 +214,11 @@ pub struct ListenArgs {
     #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_size)]
     pub max_body: usize,
 
+    /// Close a connection that takes longer than this to send a request's headers (or
+    /// sends no request for this long), and answer 408 to a body not received within it.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub read_timeout: Duration,
+
     /// A header every delivery must carry, as set in the portal (repeatable).
     #[arg(long = "require-header", value_name = "'NAME: VALUE'", value_parser = parse_header)]
     pub require_headers: Vec<(String, String)>,

@@ -493,6 +493,7 @@ fn bad_flags_fail_before_binding() {
         (&["--path", "webhooks"], "--path"),
         (&["--events", "m.order.[*"], "--events"),
         (&["--delay", "soon"], "--delay"),
+        (&["--read-timeout", "0s"], "--read-timeout"),
         (&["--require-header", "no colon"], "--require-header"),
         (&["--host", "not a host"], "--host"),
         (&["--print", "everything"], "--print"),

@@ -3,11 +3,14 @@
 mod support;
 
 mod completions;
+mod crash;
 mod events;
 mod fuzz_regressions;
+mod hostile;
 mod listen;
 mod properties;
 mod replay;
 mod send;
+mod soak;
 mod vectors;
 mod verify;

@@ -4,11 +4,13 @@
 //! before a socket is bound, so a bad flag fails in milliseconds. The tokio
 //! runtime lives here only; the rest of the tool stays synchronous.
 //!
+//! - `connections`: accepting, the read timeout, stopping gracefully;
 //! - `server`: one request from socket to answer;
 //! - `journal`: ids, duplicate marks, and the log's writer thread;
 //! - `forward`: `--forward-to`;
 //! - `print`: the printer thread and the summary.
 
+mod connections;
 mod forward;
 mod journal;
 mod print;
@@ -17,7 +19,6 @@ mod settings;
 
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use serde_json::json;
 
 use crate::Status;
@@ -121,14 +122,9 @@ async fn serve(settings: Settings, journal: Journal, log_shown: Option<String>, 
         tally: Tally::default(),
         out,
     });
-    let listener = listener.tap_io(|stream| {
-        // Small answers go out at once instead of waiting on Nagle's algorithm.
-        let _ = stream.set_nodelay(true);
-    });
-    let service = server::router(Arc::clone(&app)).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(stop_signal(signals, closed))
-        .await?;
+    let router = server::router(Arc::clone(&app));
+    let read_timeout = app.settings.read_timeout;
+    connections::serve(listener, router, read_timeout, out, stop_signal(signals, closed)).await;
 
     // Every request in flight has finished: flush and report.
     if let Err(e) = app.journal.close() {

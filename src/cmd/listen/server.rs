@@ -4,9 +4,11 @@
 //! The order is the guarantee: the answer is built only after the record's
 //! line was written (and synced, with `--fsync`), so an acknowledged delivery
 //! is always in the log. Every request is logged, refused ones included:
-//! another path (404), another method (405), a body over `--max-body` (413,
-//! the body not kept) all become records with `rejected` set, because a
-//! misconfigured webhook URL is exactly what a developer needs to see.
+//! another path (404), another method (405), a body over `--max-body` (413),
+//! a body cut short or malformed (400), one not received within
+//! `--read-timeout` (408) all become records with `rejected` set (and no
+//! body kept), because a misconfigured webhook URL is exactly what a
+//! developer needs to see.
 
 use std::future::poll_fn;
 use std::net::SocketAddr;
@@ -19,7 +21,7 @@ use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, Version};
 use axum::response::Response;
 use serde_json::json;
 
@@ -45,8 +47,9 @@ pub struct App {
     pub out: Output,
 }
 
-/// A body over the limit is read on (and thrown away) up to this much, for
-/// at most `DRAIN_TIME`, so the sender gets to read our 413 instead of a reset.
+/// A body over the limit is answered 413 at once; meanwhile the rest is read
+/// (and thrown away) up to this much, for at most `DRAIN_TIME`, so that the
+/// sender gets to read our answer instead of a reset.
 const DRAIN_BYTES: u64 = 16 << 20;
 const DRAIN_TIME: Duration = Duration::from_secs(2);
 
@@ -57,7 +60,10 @@ pub fn router(app: Arc<App>) -> Router {
 enum BodyRead {
     Whole(Bytes),
     TooLarge,
+    /// Cut short (the connection closed) or malformed (chunk sizes): why, in words.
     Broken(String),
+    /// Not all of it arrived within `--read-timeout`.
+    Late,
 }
 
 /// A request as received, before it is concluded.
@@ -77,13 +83,21 @@ async fn handle(
 ) -> Response {
     let received_at = clock::rfc3339_now();
     let (parts, body) = request.into_parts();
-    let body = read_body(body, declared_length(&parts.headers), app.settings.max_body).await;
+    let settings = &app.settings;
+    let body = read_body(body, &parts.headers, settings.max_body, settings.read_timeout).await;
     let refusal = match &body {
         BodyRead::TooLarge => Some((
             413,
-            format!("body larger than --max-body ({})", output::size(app.settings.max_body)),
+            format!("body larger than --max-body ({})", output::size(settings.max_body)),
         )),
-        BodyRead::Broken(why) => Some((400, format!("the body could not be read: {why}"))),
+        BodyRead::Broken(why) => Some((400, why.clone())),
+        BodyRead::Late => Some((
+            408,
+            format!(
+                "the body did not arrive within --read-timeout ({})",
+                humantime::format_duration(settings.read_timeout)
+            ),
+        )),
         BodyRead::Whole(_) => app.refusal(&parts),
     };
     let delivery = Delivery {
@@ -144,6 +158,10 @@ impl App {
 
     async fn conclude(&self, d: Delivery, forwarded: Option<Forwarded>) -> Response {
         let settings = &self.settings;
+        // What is left of a body cut short or late cannot be told from the
+        // next request: the connection ends with the answer (HTTP/1; an
+        // HTTP/2 stream ends by itself).
+        let unusable = matches!(d.body, BodyRead::Broken(_) | BodyRead::Late) && d.parts.version < Version::HTTP_2;
         let body: Option<&[u8]> = match &d.body {
             BodyRead::Whole(bytes) => Some(bytes),
             _ => None,
@@ -272,10 +290,16 @@ impl App {
             _ => {
                 let allow = (status == 405).then_some(HeaderValue::from_static("POST"));
                 let ok = (200..300).contains(&status);
-                match reason {
+                let mut response = match reason {
                     Some(reason) if !ok => reply(status, allow, json!({"ok": false, "id": id, "reason": reason})),
                     _ => reply(status, allow, json!({"ok": ok, "id": id})),
+                };
+                if unusable {
+                    response
+                        .headers_mut()
+                        .insert(header::CONNECTION, HeaderValue::from_static("close"));
                 }
+                response
             }
         }
     }
@@ -361,27 +385,35 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-/// Reads the whole body, or stops at `limit`. A body that arrives in one
-/// frame (the usual case) is kept without a copy.
-async fn read_body(mut body: Body, declared: Option<u64>, limit: usize) -> BodyRead {
+/// Reads the whole body within `within`, or stops at `limit`. A body that
+/// arrives in one frame (the usual case) is kept without a copy.
+async fn read_body(mut body: Body, headers: &HeaderMap, limit: usize, within: Duration) -> BodyRead {
+    let declared = declared_length(headers);
     if declared.is_some_and(|n| n > limit as u64) {
-        drain(body).await;
+        // Refused before a byte of it is read. A sender that asked first
+        // (`Expect: 100-continue`) is never told to go on.
+        if !expects_continue(headers) {
+            tokio::spawn(drain(body));
+        }
         return BodyRead::TooLarge;
     }
+    let deadline = tokio::time::Instant::now() + within;
     let mut first: Option<Bytes> = None;
     let mut joined: Vec<u8> = Vec::new();
     let mut total = 0usize;
-    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        let data = match frame {
-            Ok(frame) => match frame.into_data() {
-                Ok(data) => data,
-                Err(_) => continue, // trailers
-            },
-            Err(e) => return BodyRead::Broken(e.to_string()),
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, poll_fn(|cx| Pin::new(&mut body).poll_frame(cx))).await {
+            Err(_) => return BodyRead::Late,
+            Ok(None) => break,
+            Ok(Some(Ok(frame))) => frame,
+            Ok(Some(Err(e))) => return BodyRead::Broken(broken(&e)),
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
         };
         total += data.len();
         if total > limit {
-            drain(body).await;
+            tokio::spawn(drain(body));
             return BodyRead::TooLarge;
         }
         match first.take() {
@@ -401,7 +433,37 @@ async fn read_body(mut body: Body, declared: Option<u64>, limit: usize) -> BodyR
     })
 }
 
-/// Reads and discards what is left of a refused body, within bounds.
+fn expects_continue(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+}
+
+/// Why a body could not be read, in words: hyper's own error says only that
+/// reading failed; the cause underneath says how.
+fn broken(e: &axum::Error) -> String {
+    use std::io::ErrorKind::{
+        BrokenPipe, ConnectionAborted, ConnectionReset, InvalidData, InvalidInput, UnexpectedEof,
+    };
+    let cause = std::iter::successors(Some(e as &dyn std::error::Error), |e| e.source())
+        .find_map(|e| e.downcast_ref::<std::io::Error>());
+    match cause {
+        Some(io)
+            if matches!(
+                io.kind(),
+                UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe
+            ) =>
+        {
+            "the body ended early: the connection closed before all of it arrived".into()
+        }
+        Some(io) if matches!(io.kind(), InvalidInput | InvalidData) => format!("the body is malformed: {io}"),
+        Some(io) => format!("the body could not be read: {}", describe_io(io)),
+        None => format!("the body could not be read: {e}"),
+    }
+}
+
+/// Reads and discards what is left of a refused body, within bounds, while
+/// the answer goes out; dropping it then makes hyper close the connection.
 async fn drain(mut body: Body) {
     let _ = tokio::time::timeout(DRAIN_TIME, async {
         let mut drained = 0u64;

@@ -26,6 +26,8 @@ pub struct Settings {
     pub delay: Option<Duration>,
     pub accept_all: bool,
     pub max_body: usize,
+    /// How long a client may take over a request head, or over a body.
+    pub read_timeout: Duration,
     pub required: Vec<(HeaderName, HeaderValue)>,
     pub forward: Option<Forwarder>,
     pub print: PrintWhat,
@@ -94,6 +96,9 @@ impl Settings {
         if args.forward_timeout.is_zero() {
             return Err(invalid("--forward-timeout", "it must be longer than 0s".into()));
         }
+        if args.read_timeout.is_zero() {
+            return Err(invalid("--read-timeout", "it must be longer than 0s".into()));
+        }
         if !args.no_log && args.log.as_os_str().is_empty() {
             return Err(invalid(
                 "--log",
@@ -110,6 +115,7 @@ impl Settings {
             delay: args.delay.filter(|d| !d.is_zero()),
             accept_all: args.accept_all,
             max_body: args.max_body,
+            read_timeout: args.read_timeout,
             required,
             forward,
             print: args.print,
