@@ -61,13 +61,23 @@ pub fn probe(path: &Path) -> Result<Format> {
     capture::sniff(head).map_err(|why| Error::InputUnrecognised { path: name, why })
 }
 
-/// Reads the whole of a (small) body file, or stdin for `-`.
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    let mut reader = open(path)?;
+/// Reads the whole of a (small) file given to `flag`, or stdin for `-`; an
+/// unreadable one is an error naming the flag.
+pub fn read_bytes(path: &Path, flag: &'static str) -> Result<Vec<u8>> {
+    let for_flag = |e: Error| match e {
+        Error::InputUnreadable { path, why } => Error::FlagInvalid {
+            flag,
+            why: format!("cannot read {path}: {why}"),
+        },
+        other => other,
+    };
+    let mut reader = open(path).map_err(for_flag)?;
     let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).map_err(|e| Error::InputUnreadable {
-        path: display_name(path),
-        why: describe_io(&e),
+    reader.read_to_end(&mut bytes).map_err(|e| {
+        for_flag(Error::InputUnreadable {
+            path: display_name(path),
+            why: describe_io(&e),
+        })
     })?;
     Ok(bytes)
 }

@@ -50,7 +50,7 @@ pub fn run(args: &VerifyArgs, out: &Output) -> Result<Status> {
                 why: "it selects log records; --payload has none".into(),
             });
         }
-        let body = input::read_bytes(payload)?;
+        let body = input::read_bytes(payload, "--payload")?;
         let signature = args.signature.clone().unwrap_or_default();
         let capture = Capture {
             method: "POST".into(),

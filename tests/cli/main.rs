@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bad_input;
 mod completions;
 mod crash;
 mod events;
@@ -10,6 +11,7 @@ mod hostile;
 mod listen;
 mod properties;
 mod replay;
+mod secrets;
 mod send;
 mod soak;
 mod vectors;

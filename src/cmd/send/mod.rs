@@ -200,7 +200,7 @@ fn single(job: &Job, out: &Output) -> Result<Status> {
 
 /// `--data FILE|-` as JSON.
 fn read_data(path: &Path) -> Result<Value> {
-    let bytes = input::read_bytes(path)?;
+    let bytes = input::read_bytes(path, "--data")?;
     serde_json::from_slice(&bytes).map_err(|e| Error::FlagInvalid {
         flag: "--data",
         why: format!("{} is not JSON ({e})", input::display_name(path)),
