@@ -6,7 +6,7 @@ on loopback, and reports medians and the ratio. Installs its peers with apt
 (Debian's webhook, wrk, hyperfine) when missing, builds the release binary,
 prints a table and writes bench/results/latest.json.
 """
-import argparse, hashlib, hmac, json, os, platform, re, resource, shutil, signal
+import argparse, hashlib, hmac, json, os, platform, re, shutil, signal
 import socket, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -300,17 +300,18 @@ def bench_replay(t, tmp, quick):
         for size in sizes:
             path = os.path.join(tmp, f"replay-{size}.jsonl")
             write_log(path, size)
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             started = time.perf_counter()
             proc = subprocess.Popen([BIN, "replay", path, "--to", receiver.url(), "--concurrency", "32"], env=ENV,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            _, err = proc.communicate()
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            err = proc.stderr.read().decode(errors="replace")
+            # wait4 gives this child's own peak RSS, not the largest of all children so far
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
             elapsed = time.perf_counter() - started
-            # ru_maxrss of children is the largest so far; the replay is the largest child by far
-            rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            rss = usage.ru_maxrss / 1024
             if proc.returncode != 0:
                 log(f"warning: replay exited {proc.returncode}: {err.strip()[-300:]}")
-            out[size] = {"records_per_s": size / elapsed, "peak_rss_mib": rss, "rss_before_mib": before / 1024}
+            out[size] = {"records_per_s": size / elapsed, "peak_rss_mib": rss}
             log(f"  replay {size}: {size / elapsed:.0f} records/s, peak RSS {rss:.1f} MiB")
             os.unlink(path)
     finally:

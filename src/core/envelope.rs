@@ -32,7 +32,68 @@ struct Raw {
     event: Option<Value>,
     app_id: Option<Value>,
     timestamp: Option<Value>,
-    data: Option<Value>,
+    #[serde(default)]
+    data: DataIds,
+}
+
+/// `data.id` and `data.order_id`; everything else in `data` is skipped without
+/// being built into a tree, since every request `listen` receives is parsed.
+#[derive(Default)]
+struct DataIds {
+    id: Option<Value>,
+    order_id: Option<Value>,
+}
+
+impl<'de> Deserialize<'de> for DataIds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = DataIds;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<DataIds, A::Error> {
+                let mut ids = DataIds::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "id" => ids.id = Some(map.next_value()?),
+                        "order_id" => ids.order_id = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ids)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<DataIds, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(DataIds::default())
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<DataIds, E> {
+                Ok(DataIds::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<DataIds, E> {
+                Ok(DataIds::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<DataIds, E> {
+                Ok(DataIds::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<DataIds, E> {
+                Ok(DataIds::default())
+            }
+            fn visit_str<E>(self, _: &str) -> Result<DataIds, E> {
+                Ok(DataIds::default())
+            }
+            fn visit_unit<E>(self) -> Result<DataIds, E> {
+                Ok(DataIds::default())
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
 }
 
 impl Envelope {
@@ -40,13 +101,14 @@ impl Envelope {
         let Ok(raw) = serde_json::from_slice::<Raw>(body) else {
             return Envelope::default();
         };
-        let object_id = raw.data.as_ref().and_then(|data| {
-            ["id", "order_id"].iter().find_map(|key| match data.get(key)? {
+        let object_id = [raw.data.id, raw.data.order_id]
+            .into_iter()
+            .flatten()
+            .find_map(|value| match value {
                 Value::Number(n) => Some(n.to_string()),
-                Value::String(s) => Some(s.clone()),
+                Value::String(s) => Some(s),
                 _ => None,
-            })
-        });
+            });
         Envelope {
             event: raw.event.and_then(|v| v.as_str().map(str::to_owned)),
             app_id: raw.app_id.as_ref().and_then(integer),
@@ -91,6 +153,30 @@ mod tests {
         assert_eq!(e.app_id, Some(123));
         assert_eq!(e.timestamp, Some(1640000000));
         assert_eq!(e.key().unwrap().object_id, "9");
+    }
+
+    #[test]
+    fn data_of_any_shape_keeps_the_envelope() {
+        for data in [
+            "[1,{\"id\":2}]",
+            "\"text\"",
+            "null",
+            "7",
+            "{\"nested\":{\"id\":1},\"id\":\"A-9\"}",
+        ] {
+            let body = format!(r#"{{"event":"x.y","app_id":1,"timestamp":2,"data":{data}}}"#);
+            let e = Envelope::parse(body.as_bytes());
+            assert_eq!(
+                (e.event.as_deref(), e.app_id, e.timestamp),
+                (Some("x.y"), Some(1), Some(2)),
+                "{data}"
+            );
+            assert_eq!(
+                e.object_id.as_deref(),
+                data.ends_with("\"A-9\"}").then_some("A-9"),
+                "{data}"
+            );
+        }
     }
 
     #[test]
