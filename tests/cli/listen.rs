@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use techrar_hooks::core::record::Record;
 
-use crate::support::listener::{FakeApp, closed_port, exchange, listen, post, read_log};
+use crate::support::listener::{closed_port, exchange, listen, post, read_log};
+use crate::support::receiver::Receiver;
 use crate::support::{Dir, ENVELOPE, SECRET, sign, th};
 
 fn envelope(event: &str, object: u64) -> Vec<u8> {
@@ -345,9 +346,9 @@ fn concurrent_deliveries_are_each_logged_exactly_once() {
 
 #[test]
 fn forwarding_passes_exact_bytes_headers_and_query() {
-    let app = FakeApp::start(201, "created", Duration::ZERO);
+    let app = Receiver::always(201, "created");
     let dir = Dir::new();
-    let server = listen(dir.path(), &["--forward-to", &format!("{}/app", app.url)]);
+    let server = listen(dir.path(), &["--forward-to", &format!("{}/app", app.url())]);
     let body = b"{\"event\":\"test\",  \"data\":{\"message\":\"spaces \\u00e9 kept\"}}\n";
     let signature = sign(SECRET, body);
     let reply = server.post(
@@ -364,7 +365,7 @@ fn forwarding_passes_exact_bytes_headers_and_query() {
     let forged = server.post("/hooks", &[("X-Signature", &sign("whsec_rotated_2", body))], body);
     assert_eq!(forged.status, 201);
 
-    let received = app.received();
+    let received = app.requests();
     assert_eq!(received.len(), 2);
     let first = &received[0];
     assert_eq!(first.method, "POST");
@@ -382,7 +383,7 @@ fn forwarding_passes_exact_bytes_headers_and_query() {
         .stderr_has("your app accepted 1 not validly signed");
     let records = read_log(&dir.path().join("events.jsonl"));
     let forward = records[0].forward.as_ref().unwrap();
-    assert_eq!(forward.url, format!("{}/app/hooks?attempt=1&x=%20", app.url));
+    assert_eq!(forward.url, format!("{}/app/hooks?attempt=1&x=%20", app.url()));
     assert_eq!((forward.status, forward.error.as_deref()), (Some(201), None));
     assert_eq!(records[0].response_status, Some(201));
     assert_eq!(records[0].warning, None);
@@ -407,9 +408,9 @@ fn an_app_down_gives_502_and_a_slow_one_times_out() {
     assert_eq!(forward.url, down);
     assert!(forward.status.is_none() && forward.error.as_deref().unwrap().contains("refused"));
 
-    let slow = FakeApp::start(200, "late", Duration::from_secs(5));
+    let slow = Receiver::hanging();
     let dir = Dir::new();
-    let server = listen(dir.path(), &["--forward-to", &slow.url, "--forward-timeout", "300ms"]);
+    let server = listen(dir.path(), &["--forward-to", &slow.url(), "--forward-timeout", "300ms"]);
     let reply = server.deliver("/", ENVELOPE);
     assert_eq!(reply.status, 504);
     server.stop().code(0).stdout_has("timed out");
