@@ -153,6 +153,42 @@ impl AppendLog {
     }
 }
 
+/// Warnings for a log, or its folder, that others may read or enter: the log
+/// holds every delivery, and deliveries carry customers' data. `open` creates
+/// both private (0600/0700) but leaves an existing file's mode alone.
+pub fn permission_warnings(path: &Path) -> Vec<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).ok().map(|m| m.permissions().mode() & 0o777);
+        let mut warnings = Vec::new();
+        if let Some(mode) = mode(path).filter(|m| m & 0o077 != 0) {
+            warnings.push(format!(
+                "the log {} is open to other users (mode {mode:o}); it holds every delivery: chmod 600 it",
+                path.display()
+            ));
+        }
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if folder != Path::new(".")
+            && let Some(mode) = mode(folder).filter(|m| m & 0o077 != 0)
+        {
+            warnings.push(format!(
+                "the log's folder {} is open to other users (mode {mode:o}): chmod 700 it",
+                folder.display()
+            ));
+        }
+        warnings
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Vec::new()
+    }
+}
+
 /// Syncs the log file's data to disk.
 #[derive(Clone, Debug)]
 pub struct LogSync(Arc<File>);

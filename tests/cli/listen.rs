@@ -525,3 +525,27 @@ fn bad_flags_fail_before_binding() {
         .code(2)
         .one_line_error("cannot write the log");
 }
+
+#[cfg(unix)]
+#[test]
+fn an_existing_log_open_to_others_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new();
+    let folder = dir.path().join("shared");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let log = folder.join("events.jsonl");
+    std::fs::write(&log, "").unwrap();
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let server = th(["listen", "--port", "0", "--log"])
+        .arg(&log)
+        .env("TECHRAR_WEBHOOK_SECRET", SECRET)
+        .spawn_listener(Some(log.clone()));
+    server
+        .stop()
+        .code(0)
+        .stderr_has("is open to other users (mode 644)")
+        .stderr_has("chmod 600")
+        .stderr_has("(mode 755): chmod 700");
+    assert_eq!(mode(&log), 0o644, "the user's own modes are reported, not changed");
+}

@@ -40,6 +40,7 @@ pub fn run(args: &ListenArgs, out: &Output) -> Result<Status> {
                 why: describe_io(&e),
             };
             let (journal, opened) = Journal::open(path, settings.fsync).map_err(unwritable)?;
+            crate::store::permission_warnings(path).iter().for_each(|w| out.warn(w));
             if opened.repaired_tail {
                 out.warn(&format!(
                     "{} ended in a torn line (a crash mid-write?); new records start on the next line",
