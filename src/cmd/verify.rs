@@ -204,37 +204,28 @@ impl Checker<'_> {
     }
 
     fn as_json(&self, outcome: &Outcome) -> Value {
-        let Outcome {
-            label,
-            size,
-            envelope,
-            verdict,
-            timestamp,
-            detected,
-            hint,
-            ok,
-        } = outcome;
         let mut object = json!({
-            "source": label,
-            "ok": ok,
-            "signature": verdict.word(),
-            "secret": match verdict { Verdict::Valid { secret_index } => json!(secret_index + 1), _ => Value::Null },
+            "source": outcome.label,
+            "ok": outcome.ok,
+            "signature": outcome.verdict.word(),
+            "secret": match &outcome.verdict { Verdict::Valid { secret_index } => json!(secret_index + 1), _ => Value::Null },
             "scheme": self.scheme.to_string(),
-            "event": envelope.event,
-            "app_id": envelope.app_id,
-            "timestamp": envelope.timestamp,
-            "body_bytes": size,
-            "reason": match verdict { Verdict::Malformed(why) => json!(why), _ => Value::Null },
-            "hint": hint,
+            "event": outcome.envelope.event,
+            "app_id": outcome.envelope.app_id,
+            "timestamp": outcome.envelope.timestamp,
+            "body_bytes": outcome.size,
+            "reason": match &outcome.verdict { Verdict::Malformed(why) => json!(why), _ => Value::Null },
+            "hint": outcome.hint,
         });
-        if let Some(result) = timestamp {
+        if let Some(result) = &outcome.timestamp {
             object["timestamp_ok"] = json!(result.is_ok());
             if let Err(why) = result {
                 object["reason"] = json!(why);
             }
         }
         if self.args.detect {
-            object["detected"] = detected
+            object["detected"] = outcome
+                .detected
                 .iter()
                 .map(|(s, i)| json!({"algorithm": s.algorithm.name(), "encoding": s.encoding.name(), "secret": i + 1}))
                 .collect();
