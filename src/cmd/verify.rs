@@ -234,17 +234,8 @@ impl Checker<'_> {
     }
 
     fn print(&self, outcome: &Outcome) -> Result<()> {
-        let Outcome {
-            label,
-            size,
-            envelope,
-            verdict,
-            timestamp,
-            detected,
-            hint,
-            ok,
-        } = outcome;
-        let (size, ok) = (*size, *ok);
+        let ok = outcome.ok;
+        let (verdict, timestamp) = (&outcome.verdict, &outcome.timestamp);
         let out = self.out;
         let mark = if ok {
             out.paint("✔", Color::Green)
@@ -256,14 +247,14 @@ impl Checker<'_> {
             _ => verdict.word(),
         };
         let word = out.paint(&format!("{word:<9}"), if ok { Color::Green } else { Color::Red });
-        let event = envelope.event.as_deref().unwrap_or("-");
-        let mut line = format!("{mark} {word} {event:<28} {:>9}", output::size(size));
+        let event = outcome.envelope.event.as_deref().unwrap_or("-");
+        let mut line = format!("{mark} {word} {event:<28} {:>9}", output::size(outcome.size));
         if let Verdict::Valid { secret_index } = verdict
             && self.secrets.list.len() > 1
         {
             line.push_str(&format!("  secret #{}", secret_index + 1));
         }
-        line.push_str(&format!("  {}", out.dim(label)));
+        line.push_str(&format!("  {}", out.dim(&outcome.label)));
         out.line(&line)?;
         let detail = |text: &str| out.line(&format!("    {text}"));
         match (verdict, timestamp) {
@@ -273,7 +264,7 @@ impl Checker<'_> {
             _ => {}
         }
         if self.args.detect {
-            match detected.first() {
+            match outcome.detected.first() {
                 Some((scheme, index)) if *scheme == Scheme::DEFAULT => detail(&format!(
                     "matches {scheme} with secret #{}: the default scheme, nothing to set",
                     index + 1
@@ -290,7 +281,7 @@ impl Checker<'_> {
                 }
             }
         }
-        if let Some(hint) = hint {
+        if let Some(hint) = &outcome.hint {
             detail(&format!("{} {hint}", out.paint("hint:", Color::Yellow)))?;
         }
         Ok(())
